@@ -1,0 +1,68 @@
+"""The ``gazette`` command: thin click functions that load the config, run a pipeline and
+turn diagnostics into messages and exit codes (0 clean, 1 errors, 2 usage/config errors).
+
+click is used for its well-tested argument parsing, help pages and exit-code conventions.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .diagnostics import Diagnostics, GazetteError
+
+CONFIG_OPTION = click.option(
+    "-c", "--config", "config_path", type=click.Path(path_type=Path), default="config.yaml",
+    show_default=True, help="配置文件 config.yaml 的路径")
+ENCODING_OPTION = click.option(
+    "--encoding", default=None, help="按指定编码读取稿件（如 gb18030），默认 UTF-8")
+
+
+def _print_diagnostics(diags: Diagnostics) -> None:
+    for diagnostic in diags:
+        click.echo(diagnostic.format(), err=True)
+
+
+def _load(config_path: Path):
+    from .config import ConfigError, load_config
+
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        _print_diagnostics(exc.diagnostics)
+    except GazetteError as exc:
+        click.echo(exc.diagnostic.format(), err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gazette")
+def main() -> None:
+    """政府公报排版工具：由 Markdown 稿件生成印刷版 PDF 和网页版。"""
+
+
+@main.command()
+@click.argument("issue", required=False)
+@CONFIG_OPTION
+@ENCODING_OPTION
+def build(issue: str | None, config_path: Path, encoding: str | None) -> None:
+    """生成一期公报（默认最新一期）：build/<期>/ 中的 PDF。"""
+    from .build import build_issue
+
+    config = _load(config_path)
+    diags = Diagnostics()
+    try:
+        result = build_issue(config, issue, diags, encoding=encoding)
+    except GazetteError as exc:
+        diags.add(exc.diagnostic)
+        result = None
+    _print_diagnostics(diags)
+    if result is None:
+        click.echo(f"生成失败：{len(diags.errors)} 个错误，未写入任何文件（上次生成的结果保持不变）。",
+                   err=True)
+        sys.exit(1)
+    rel = result.pdf_path.relative_to(config.root)
+    click.echo(f"{config.name} {result.issue.meta.label}：{len(result.issue.notices)} 篇，"
+               f"{result.pages} 页，{len(diags.warnings)} 个警告；{rel}（{result.seconds:.1f} 秒）")

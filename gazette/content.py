@@ -1,0 +1,213 @@
+"""Stages 1–2: content/<issue>/ → IssueMeta + NoticeSource list (front matter validated).
+
+An issue folder holds ``issue.yaml`` and one Markdown file per notice. Each notice is read,
+its YAML front matter split off and validated into a typed :class:`NoticeMeta`; the Markdown
+body is kept as text with the file line it starts on, for the markup stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .diagnostics import Diagnostics, GazetteError, Location, relative
+from .schema import (Field, Invalid, one_of, to_date, to_positive_int, to_text, to_text_list,
+                     validate)
+from .sources import load_yaml, read_text
+
+NOTICE_KINDS = ("notice", "chronicle", "data")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRole:
+    role: str
+    names: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueMeta:
+    """One numbered publication: 2020年第7期（总第358期）, published 2020-09-25."""
+
+    key: str
+    """The folder name under content/ (2020-07); also the build folder."""
+    year: int
+    number: int
+    cumulative: int | None
+    published: dt.date
+    board: tuple[BoardRole, ...]
+    colophon: tuple[tuple[str, tuple[str, ...]], ...]
+    """Issue-specific colophon entries that override or extend config.yaml's."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{self.number}期"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeMeta:
+    title: str
+    doc_number: str | None
+    number_line: str | None
+    section: str
+    order: int
+    addressees: str | None
+    attachments: tuple[str, ...]
+    issuers: tuple[str, ...]
+    date: dt.date | None
+    note: str | None
+    kind: str
+    slug: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSource:
+    """A notice file read and its front matter validated; the body is still Markdown."""
+
+    path: Path
+    rel: str
+    meta: NoticeMeta
+    body: str
+    body_line: int
+    """1-based file line of the body's first line (for diagnostics from the markup stage)."""
+    meta_lines: dict[str, int]
+
+
+def _board(value: Any) -> tuple[BoardRole, ...]:
+    if not isinstance(value, list):
+        raise Invalid("应为列表，每项含 role 和 names")
+    roles = []
+    for item in value:
+        if not isinstance(item, dict) or "role" not in item or "names" not in item:
+            raise Invalid("每项应含 role（职务）和 names（姓名列表）")
+        note = item.get("note")
+        roles.append(BoardRole(to_text(item["role"]), to_text_list(item["names"]),
+                               to_text(note) if note is not None else None))
+    return tuple(roles)
+
+
+def _colophon_overrides(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise Invalid("应为“项目: 内容”的映射")
+    return tuple((to_text(k), to_text_list(v)) for k, v in value.items())
+
+
+ISSUE_FIELDS = [
+    Field("year", to_positive_int, required=True, label="年份"),
+    Field("number", to_positive_int, required=True, label="期号"),
+    Field("cumulative", to_positive_int, label="总期号"),
+    Field("published", to_date, required=True, label="出版日期"),
+    Field("board", _board, default=(), label="编辑委员会"),
+    Field("colophon", _colophon_overrides, default=(), label="版权页"),
+]
+
+NOTICE_FIELDS = [
+    Field("title", to_text, required=True, label="标题"),
+    Field("doc_number", to_text, label="发文字号"),
+    Field("number_line", to_text, label="字号行"),
+    Field("section", to_text, required=True, label="栏目"),
+    Field("order", to_positive_int, required=True, label="栏目内顺序"),
+    Field("addressees", to_text, label="主送机关"),
+    Field("attachments", to_text_list, default=(), label="附件"),
+    Field("issuer", to_text_list, default=(), label="发文机关"),
+    Field("date", to_date, label="成文日期"),
+    Field("note", to_text, label="附注"),
+    Field("kind", one_of(*NOTICE_KINDS), default="notice", label="类型"),
+    Field("slug", to_text, label="固定链接"),
+]
+
+
+def issue_dirs(config: Config) -> list[Path]:
+    """Every issue folder in content/, oldest first (folders named so they sort by date)."""
+    if not config.content_dir.is_dir():
+        return []
+    return sorted(p for p in config.content_dir.iterdir()
+                  if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def find_issue(config: Config, key: str | None) -> Path:
+    dirs = issue_dirs(config)
+    if key is None:
+        if not dirs:
+            raise GazetteError.at("content.no-issue", "content/ 中没有任何一期", "content")
+        return dirs[-1]
+    for path in dirs:
+        if path.name == key:
+            return path
+    names = "、".join(p.name for p in dirs) or "（无）"
+    raise GazetteError.at("content.no-issue", f"找不到这一期：{key}", "content",
+                          hint=f"content/ 中有：{names}")
+
+
+def read_issue_meta(path: Path, config: Config, diags: Diagnostics,
+                    encoding: str | None = None) -> IssueMeta | None:
+    meta_path = path / "issue.yaml"
+    rel = relative(meta_path, config.root)
+    if not meta_path.is_file():
+        diags.error("issue.missing", "缺少期次信息文件 issue.yaml", Location(rel),
+                    "每期文件夹需要一个 issue.yaml，写明 year、number、published 等")
+        return None
+    try:
+        doc = load_yaml(read_text(meta_path, rel, encoding), rel)
+    except GazetteError as exc:
+        diags.add(exc.diagnostic)
+        return None
+    values = validate(doc, ISSUE_FIELDS, rel, diags, code_area="issue")
+    if values is None:
+        return None
+    return IssueMeta(key=path.name, **values)
+
+
+def read_notice(path: Path, config: Config, diags: Diagnostics,
+                encoding: str | None = None) -> NoticeSource | None:
+    """Read one notice file; report problems to ``diags`` and return None if unusable."""
+    rel = relative(path, config.root)
+    try:
+        text = read_text(path, rel, encoding)
+    except GazetteError as exc:
+        diags.add(exc.diagnostic)
+        return None
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        diags.error("front-matter.missing", "文件开头缺少以 --- 包围的前言（标题、栏目等）",
+                    Location(rel, 1), "第一行写 ---，接着写 title: 等字段，再写一行 --- 结束")
+        return None
+    try:
+        doc = load_yaml(match.group(1), rel, first_line=2)
+    except GazetteError as exc:
+        diags.add(exc.diagnostic)
+        return None
+    values = validate(doc, NOTICE_FIELDS, rel, diags)
+    if values is None:
+        return None
+    meta = NoticeMeta(
+        title=values["title"], doc_number=values["doc_number"],
+        number_line=values["number_line"], section=values["section"], order=values["order"],
+        addressees=values["addressees"], attachments=values["attachments"],
+        issuers=values["issuer"], date=values["date"], note=values["note"],
+        kind=values["kind"], slug=values["slug"],
+    )
+    lines = {key[0]: pos[0] for key, pos in doc.positions.items() if len(key) == 1}
+    if meta.section not in config.sections:
+        import difflib
+        close = difflib.get_close_matches(meta.section, config.sections, n=1, cutoff=0.5)
+        diags.error("notice.unknown-section", f"栏目“{meta.section}”不在 config.yaml 的 sections 中",
+                    Location(rel, lines.get("section")),
+                    f"是不是“{close[0]}”？" if close else "可用栏目：" + "、".join(config.sections))
+        return None
+    body_line = text[: match.end()].count("\n") + 1
+    return NoticeSource(path, rel, meta, text[match.end():], body_line, lines)
+
+
+def notice_files(issue_dir: Path) -> list[Path]:
+    return sorted(p for p in issue_dir.glob("*.md") if not p.name.startswith((".", "_")))

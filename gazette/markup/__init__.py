@@ -1,0 +1,267 @@
+"""Stage 3: a notice's Markdown body → NoticeBody (semantic HTML shared by PDF and web).
+
+markdown-it parses to tokens; gazette rules transform the tokens (paragraph roles from the
+numbering, lead-ins, keep-together tails against 孤字, attachment lists, appendix split) and
+small render functions write the HTML. Raw HTML in the source is escaped, never passed on.
+Both editions render this same fragment; only their layouts and CSS differ.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+
+from ..diagnostics import Diagnostics, Location
+from . import blocks, render, roles
+
+_APPENDIX_LABEL = re.compile(r"^(附件\s*\d*)[\s\u3000]+(.+)$")
+_ATTACHMENT_ITEM = re.compile(r"^(附件\s*\d*\s*[：:])?\s*(\d+[.．、](?!\d))?\s*(.*)$")
+_KEEP_TAIL = re.compile(r"(?:[^\s\u3000][\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\u2014\u2026”’》）]*){2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Appendix:
+    """A text a notice carries after its signature: an issued plan, a regulation, 附件 N."""
+
+    label: str | None
+    title: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeBody:
+    html: str
+    """The notice's own text (before the signature)."""
+    appendices: tuple[Appendix, ...]
+    paragraphs: tuple[str, ...]
+    """Plain text of every paragraph, heading, cell and note, in order (for search and tests)."""
+    images: tuple[Path, ...]
+
+
+def make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    # Numbers such as "1." and indented first lines are gazette text, not lists or code.
+    md.disable(["list", "code", "lheading", "html_block", "html_inline"])
+    md.use(blocks.gazette_blocks_plugin)
+    md.add_render_rule("gazette_block", render.render_block)
+    return md
+
+
+_PARSER: MarkdownIt | None = None
+
+
+def parser() -> MarkdownIt:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = make_parser()
+    return _PARSER
+
+
+def render_body(body: str, *, rel: str, body_line: int, source_dir: Path, root: Path,
+                chronicle: bool, diags: Diagnostics) -> NoticeBody:
+    """Render a notice body; problems go to ``diags`` with file lines."""
+    md = parser()
+    env: dict = {}
+    tokens = md.parse(body, env)
+    parts = _split_parts(tokens)
+    paragraphs: list[str] = []
+    images: list[Path] = []
+    context = _Context(rel, body_line, source_dir, root, diags, paragraphs, images)
+    rendered: list[str] = []
+    for _title_tokens, part in parts:
+        _apply_roles(part, chronicle=chronicle, context=context)
+        rendered.append(md.renderer.render(part, md.options, env))
+    appendices = []
+    for (title_tokens, _part), html in zip(parts[1:], rendered[1:], strict=True):
+        title = title_tokens.content.strip()
+        label = None
+        if match := _APPENDIX_LABEL.match(title):
+            label, title = match.group(1), match.group(2).strip()
+        paragraphs.append(title)
+        appendices.append(Appendix(label, title, html))
+    return NoticeBody(rendered[0], tuple(appendices), tuple(paragraphs), tuple(images))
+
+
+@dataclass(slots=True)
+class _Context:
+    rel: str
+    body_line: int
+    source_dir: Path
+    root: Path
+    diags: Diagnostics
+    paragraphs: list[str]
+    images: list[Path]
+
+    def location(self, token: Token, offset: int = 0) -> Location:
+        line = token.map[0] + self.body_line + offset if token.map else None
+        return Location(self.rel, line)
+
+
+def _split_parts(tokens: list[Token]) -> list[tuple[Token | None, list[Token]]]:
+    """Split at each level-1 heading: the notice itself, then one part per appendix."""
+    parts: list[tuple[Token | None, list[Token]]] = [(None, [])]
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type == "heading_open" and token.tag == "h1" and token.level == 0:
+            parts.append((tokens[i + 1], []))
+            i += 3
+            continue
+        parts[-1][1].append(token)
+        i += 1
+    return parts
+
+
+def _is_structured(part: list[Token]) -> bool:
+    for i, token in enumerate(part):
+        if token.type == "heading_open" and token.tag == "h2":
+            return True
+        if token.type == "paragraph_open" and roles.is_standalone_l1(part[i + 1].content.strip()):
+            return True
+    return False
+
+
+def _apply_roles(part: list[Token], *, chronicle: bool, context: _Context) -> None:
+    structured = _is_structured(part)
+    i = 0
+    while i < len(part):
+        token = part[i]
+        if token.type == "heading_open":
+            level = int(token.tag[1]) - 1  # ## is level 1 (一、)
+            token.tag = part[i + 2].tag = f"h{min(level + 2, 6)}"
+            token.attrSet("class", f"gw-n{level} gw-heading")
+            context.paragraphs.append(part[i + 1].content.strip())
+            _check_images(part[i + 1], token, context)
+        elif token.type == "paragraph_open" and token.level == 0:
+            inline = part[i + 1]
+            text = inline.content.strip()
+            context.paragraphs.append(text)
+            _check_images(inline, token, context)
+            role = roles.classify(text, structured=structured, chronicle=chronicle)
+            if role and role.css_class == "gw-attachments":
+                part[i: i + 3] = [_attachment_block(inline, token)]
+                i += 1
+                continue
+            _set_paragraph(token, part[i + 2], inline, role)
+        elif token.type == "gazette_block":
+            render.report_block(token, context)
+            context.paragraphs.extend(render.block_texts(token))
+        i += 1
+
+
+def _set_paragraph(open_: Token, close: Token, inline: Token, role: roles.Role | None) -> None:
+    if role is None:
+        _keep_tail(inline)
+        return
+    open_.attrSet("class", role.css_class)
+    if role.heading_level:
+        open_.tag = close.tag = f"h{role.heading_level + 2}"
+        open_.attrJoin("class", "gw-heading")
+        return
+    if role.lead:
+        _wrap_lead(inline, role.lead, role.lead_class)
+    if "gw-chapter" not in role.css_class:
+        _keep_tail(inline)
+
+
+def _wrap_lead(inline: Token, length: int, css_class: str) -> None:
+    """Wrap the first ``length`` characters in a span, if they sit in the first text child."""
+    children = inline.children or []
+    if not children or children[0].type != "text" or len(children[0].content) < length:
+        return
+    first = children[0]
+    lead, rest = first.content[:length], first.content[length:]
+    new = [_html(f'<span class="{css_class}">'), _text(lead), _html("</span>")]
+    if rest:
+        new.append(_text(rest))
+    inline.children = new + children[1:]
+
+
+def _keep_tail(inline: Token) -> None:
+    """Keep a paragraph's last two characters (and closing punctuation) on one line.
+
+    This prevents 孤字, a last line holding one character, without inserting any character:
+    the tail is a white-space: nowrap span.
+    """
+    children = inline.children or []
+    if not children or children[-1].type != "text":
+        return
+    last = children[-1]
+    match = _KEEP_TAIL.search(last.content)
+    if not match or match.start() == 0:
+        return
+    head, tail = last.content[: match.start()], last.content[match.start():]
+    inline.children = children[:-1] + [_text(head), _html('<span class="gw-keep">'), _text(tail),
+                                       _html("</span>")]
+
+
+def _attachment_block(inline: Token, open_: Token) -> Token:
+    lines = [line.strip() for line in inline.content.split("\n") if line.strip()]
+    token = Token("html_block", "", 0)
+    token.map = open_.map
+    token.content = attachments_html(lines)
+    return token
+
+
+def attachments_html(lines: list[str] | tuple[str, ...], *, numbered: bool = False) -> str:
+    """附件说明: label, then one row per item; wrapped names align with the name's first character.
+
+    Shared by front-matter attachments (``numbered`` when there are several, as GB/T 9704
+    prints them) and 附件 paragraphs in the body, which carry their own numbers.
+    """
+    rows = []
+    for index, line in enumerate(lines):
+        own_label, number, name = _ATTACHMENT_ITEM.match(line).groups()
+        shown_label = own_label or ("附件：" if index == 0 else "")
+        if number is None and numbered:
+            number = f"{index + 1}."
+        cells = [f'<td class="gw-att-label">{escapeHtml(shown_label.strip())}</td>']
+        if number:
+            cells.append(f'<td class="gw-att-no">{escapeHtml(number)}</td>')
+            cells.append(f'<td class="gw-att-name">{escapeHtml(name)}</td>')
+        else:
+            cells.append(f'<td class="gw-att-name" colspan="2">{escapeHtml(name)}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f'<table class="gw-attachments"><tbody>{"".join(rows)}</tbody></table>\n'
+
+
+def _check_images(inline: Token, block: Token, context: _Context) -> None:
+    for child in inline.children or []:
+        if child.type != "image":
+            continue
+        src = str(child.attrGet("src") or "")
+        location = context.location(block)
+        parsed = urlparse(src)
+        if parsed.scheme or parsed.netloc:
+            context.diags.error("image.remote", f"图片必须放在项目中，不能引用外部地址：{src}", location,
+                                "把图片文件放到本期文件夹中，用相对路径引用，如 ![说明](images/图1.png)")
+            continue
+        path = (context.source_dir / unquote(parsed.path)).resolve()
+        if not path.is_relative_to(context.root.resolve() / "content"):
+            context.diags.error("image.outside", f"图片路径超出了 content/ 目录：{src}", location)
+        elif not path.is_file():
+            context.diags.error("image.missing", f"找不到图片文件：{src}", location,
+                                "检查文件名和相对路径（相对于这篇稿件所在的文件夹）")
+        else:
+            context.images.append(path)
+        if not child.content.strip():
+            context.diags.warning("image.alt", f"图片缺少说明文字：{src}", location,
+                                  "写成 ![图片说明](路径)，网页版用它作替代文字")
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _html(content: str) -> Token:
+    token = Token("html_inline", "", 0)
+    token.content = content
+    return token

@@ -1,0 +1,181 @@
+"""Stage 5b: Issue → print HTML → PDF bytes (WeasyPrint).
+
+The print HTML is a real artifact (build/<issue>/print.html): deterministic and diffable.
+WeasyPrint may only read files inside the project's layouts/, fonts/ and content/; anything
+else (network, /etc/passwd, ../ escapes) is refused with a diagnostic naming the resource.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .config import Config
+from .diagnostics import Diagnostics, Location
+from .issue import Issue
+from .templates import edition_environment, print_helpers
+
+
+@dataclass(frozen=True, slots=True)
+class PageMetrics:
+    """Geometry of one page style, in mm and pt. Used by the CSS and by title balancing."""
+
+    page_width: float = 210
+    page_height: float = 297
+    top: float = 30
+    bottom: float = 25
+    inner: float = 25
+    outer: float = 20
+    body_pt: float = 12
+    line_pt: float = 20
+    letter_spacing: float = 0
+    title_pt: float = 18
+    title_line_pt: float = 28
+    toc_pt: float = 12
+    table_pt: float = 10.5
+    folio_pt: float = 12
+    folio_gap: float = 6
+    head_pt: float = 9
+    notice_gap: float = 40
+    running_heads: bool = True
+    notice_break: bool = False
+    appendix_break: bool = False
+    columns: int = 1
+
+    @property
+    def text_width_pt(self) -> float:
+        return (self.page_width - self.inner - self.outer) / 25.4 * 72
+
+
+PAGE_STYLES = {
+    # The printed 银川 2020-07: A4, one column, 仿宋 小四.
+    "gazette": PageMetrics(),
+    # Two balanced columns of 五号 text, titles spanning both (银川 2022-05, 大武口 2021-08).
+    "two-column": PageMetrics(body_pt=10.5, line_pt=16, title_pt=16, title_line_pt=24,
+                              columns=2, notice_gap=24, inner=20, outer=18),
+    # GB/T 9704-2012: 37/26/35/28 mm, 3号 仿宋, 22 lines × 28 characters, 2号 title.
+    "gongwen": PageMetrics(top=37, bottom=35, inner=28, outer=26, body_pt=16, line_pt=28.95,
+                           letter_spacing=-0.21, title_pt=22, title_line_pt=28.95 * 1.2,
+                           toc_pt=14, table_pt=12, folio_pt=14, folio_gap=4.5,
+                           running_heads=False, notice_break=True, appendix_break=True,
+                           notice_gap=0),
+}
+
+FONT_FAMILIES = {
+    "song": "GzSong", "title": "GzTitle", "hei": "GzHei", "hei_bold": "GzHei",
+    "fang": "GzFang", "kai": "GzKai",
+}
+
+
+def font_faces(config: Config, url_for) -> tuple[list[dict], dict]:
+    """@font-face entries for the bundled fonts and the family name of each role."""
+    fonts = config.fonts
+    faces = [
+        {"family": "GzSong", "url": url_for(fonts.song), "weight": 400},
+        {"family": "GzTitle", "url": url_for(fonts.title), "weight": 400},
+        {"family": "GzTitle", "url": url_for(fonts.title), "weight": 700},
+        {"family": "GzHei", "url": url_for(fonts.hei), "weight": 400},
+        {"family": "GzHei", "url": url_for(fonts.hei_bold), "weight": 700},
+        {"family": "GzFang", "url": url_for(fonts.fang), "weight": 400},
+        {"family": "GzKai", "url": url_for(fonts.kai), "weight": 400},
+    ]
+    fallback = []
+    for index, path in enumerate(fonts.fallback):
+        family = f"GzFallback{index + 1}"
+        fallback.append(family)
+        faces += [{"family": family, "url": url_for(path), "weight": w} for w in (400, 700)]
+    families = dict(FONT_FAMILIES, fallback=fallback)
+    return faces, families
+
+
+def render_print_html(issue: Issue, config: Config) -> str:
+    env = edition_environment(config)
+    metrics = PAGE_STYLES[config.page_style]
+    faces, families = font_faces(config, lambda p: p.resolve().as_uri())
+    context = {"config": config, "issue": issue, "m": metrics, "style": config.page_style,
+               "font_faces": faces, "families": families,
+               "running_head": f"{config.name}　{issue.meta.label}",
+               **print_helpers(config, metrics)}
+    css = env.get_template("print/print.css.j2").render(**context, metrics=asdict(metrics))
+    return env.get_template("print/issue.html").render(**context, css=css)
+
+
+def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):
+    """A URL fetcher serving only files inside the project's layouts/, fonts/ and content/."""
+    from weasyprint.urls import URLFetcher
+
+    class ProjectFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parsed = urlparse(url)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if any(path.is_relative_to(root) for root in allowed) and path.is_file():
+                    return super().fetch(url, headers)
+            refused.append(url)
+            raise PermissionError(f"gazette refuses {url}")
+
+    return ProjectFetcher(allowed_protocols=("file",))
+
+
+def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
+               font_config=None) -> tuple[bytes, int]:
+    """Lay out and write the PDF; returns (bytes, page count)."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .typography import install_cjk_justification
+
+    install_cjk_justification()
+    allowed = tuple(p.resolve() for p in (config.layouts_dir, config.fonts_dir, config.content_dir))
+    refused: list[str] = []
+    font_config = font_config or FontConfiguration()
+    warnings = _CaptureWarnings()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(warnings)
+    try:
+        document = HTML(string=html, base_url=str(issue.path.resolve()) + "/",
+                        url_fetcher=_project_fetcher(allowed, refused)).render(
+            font_config=font_config)
+        pdf = document.write_pdf(pdf_identifier=_identifier(issue, config),
+                                 pdf_tags=False, custom_metadata=True)
+    finally:
+        logger.removeHandler(warnings)
+    for url in dict.fromkeys(refused):
+        diags.error("render.refused-resource",
+                    f"排版时拒绝读取项目之外的资源：{url}", Location(f"content/{issue.meta.key}"),
+                    "图片等资源必须放在本期文件夹中，并用相对路径引用")
+    missing = "".join(dict.fromkeys(warnings.missing_glyphs))
+    if missing:
+        codes = "、".join(f"{c}（U+{ord(c):04X}）" for c in missing)
+        diags.error("render.missing-glyph", f"随附字体中没有这些字符，印出来会是方框：{codes}",
+                    Location("config.yaml"), "在 config.yaml 的 fonts.fallback 中加入含有这些字符的字体，"
+                    "或请编辑核对这些字符")
+    for message in dict.fromkeys(warnings.messages):
+        diags.warning("render.css", message, Location("layouts/print/print.css.j2"))
+    return pdf, len(document.pages)
+
+
+def _identifier(issue: Issue, config: Config) -> bytes:
+    return f"{config.name}-{issue.meta.key}".encode()
+
+
+class _CaptureWarnings(logging.Handler):
+    """Collect WeasyPrint's warnings: missing glyphs separately, fetch refusals dropped
+    (they are reported from the fetcher with the URL)."""
+
+    _NOTDEF = re.compile(r'unsupported by fonts: "(.+)" \(U\+')
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self.missing_glyphs: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if match := self._NOTDEF.search(message):
+            self.missing_glyphs.extend(match.group(1))
+        elif "gazette refuses" not in message and "Failed to load" not in message:
+            self.messages.append(message)

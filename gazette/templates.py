@@ -1,0 +1,91 @@
+"""Jinja environment for layouts/ and the helpers that templates call.
+
+Both editions render the same partials/notice.html; what differs is passed in as helpers:
+the print edition breaks titles into balanced lines measured with the real font and places
+the signature by measured widths, the web edition leaves line breaking to the browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .issue import Notice, format_date
+from .markup import attachments_html
+from .typography import font_metrics, title_lines
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .render_pdf import PageMetrics
+
+SIGNATURE_DATE_INDENT = 4
+"""The date ends four characters from the right edge (GB/T 9704 §7.3.5.1)."""
+
+
+def edition_environment(config: Config) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(config.layouts_dir),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    issuer: str | None
+    date: str | None
+    issuer_pad: float
+    date_pad: float
+
+
+def signature_for(notice: Notice, measure) -> Signature | None:
+    """Issuer(s) centred over the date; the date four characters in from the right."""
+    meta = notice.meta
+    if not meta.issuers and not meta.date:
+        return None
+    issuer = "　".join(meta.issuers) if meta.issuers else None
+    date = format_date(meta.date) if meta.date else None
+    date_pad = float(SIGNATURE_DATE_INDENT)
+    issuer_pad = date_pad
+    if issuer and date:
+        issuer_pad = max(0.0, date_pad + (measure(date) - measure(issuer)) / 2)
+    return Signature(issuer, date, round(issuer_pad, 3), date_pad)
+
+
+def _common_helpers() -> dict:
+    return {
+        "format_date": format_date,
+        "attachments_html": lambda items, numbered=False: Markup(
+            attachments_html(list(items), numbered=numbered)),
+    }
+
+
+def print_helpers(config: Config, metrics: PageMetrics) -> dict:
+    title_font = font_metrics(config.fonts.title)
+    body_font = font_metrics(config.fonts.fang)
+    width_pt = metrics.text_width_pt
+    title_em = width_pt / metrics.title_pt - 2  # keep a character's margin on each side
+
+    def title_html(text: str) -> Markup:
+        lines = title_lines(text, title_font, title_em)
+        return Markup("<br>").join(escape(line) for line in lines)
+
+    return {
+        **_common_helpers(),
+        "title_html": title_html,
+        "signature": lambda notice: signature_for(notice, body_font.width),
+    }
+
+
+def web_helpers(config: Config) -> dict:
+    body_font = font_metrics(config.fonts.fang)
+    return {
+        **_common_helpers(),
+        "title_html": escape,
+        "signature": lambda notice: signature_for(notice, body_font.width),
+    }

@@ -1,0 +1,190 @@
+"""Chinese typography that the CSS engine does not do by itself.
+
+- :func:`install_cjk_justification`: WeasyPrint 70 justifies by stretching spaces only, so
+  Chinese lines (no spaces) stay ragged. The patch spreads a line's free space evenly between
+  all characters (clreq's last-resort expansion) through letter-spacing, which inserts no
+  character: extracted text stays clean. It replaces ``weasyprint.layout.inline.justify_line``,
+  a private function, so weasyprint is pinned and tests/test_typography.py guards it.
+- :func:`title_lines`: breaks a title into balanced lines (梯形/菱形) at word boundaries,
+  measured with the real font, never leaving a last line of one or two characters.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from pathlib import Path
+
+CLOSING = set("，。、；：？！）》」』】〕”’…—·％%,.;:?!)]}")
+OPENING = set("（《「『【〔“‘([{")
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+WEASYPRINT_VERSION = "70.0"
+
+
+def install_cjk_justification() -> None:
+    """Make ``text-align: justify`` work for Chinese lines (idempotent)."""
+    import weasyprint
+    from weasyprint.layout import inline
+
+    if weasyprint.__version__ != WEASYPRINT_VERSION:
+        raise RuntimeError(
+            f"gazette's CJK justification is written for WeasyPrint {WEASYPRINT_VERSION}, "
+            f"found {weasyprint.__version__}; check layout/inline.py:justify_line and update")
+    if getattr(inline.justify_line, "_gazette", False):
+        return
+    original = inline.justify_line
+
+    def justify_line(context, line, extra_width):
+        text = "".join(_texts(line)).rstrip()
+        if extra_width <= 0 or not _CJK.search(text):
+            return original(context, line, extra_width)
+        gaps = len(text) - 1
+        if gaps < 1:
+            return None
+        _spread(context, line, 2 * extra_width / gaps, 0.0, [len(text)])
+        return None
+
+    justify_line._gazette = True
+    inline.justify_line = justify_line
+
+
+def _texts(box):
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        yield box.text
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        for child in box.children:
+            if child.is_in_normal_flow():
+                yield from _texts(child)
+
+
+def _spread(context, box, spacing: float, x_advance: float, remaining: list[int]) -> float:
+    """Add ``spacing`` after every character but the line's last; shift what follows."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.text.line_break import create_layout, line_size
+
+    if isinstance(box, boxes.TextBox):
+        box.position_x += x_advance
+        count = min(len(box.text), remaining[0])
+        remaining[0] -= count
+        if count == 0:
+            return x_advance
+        style = box.style.copy()
+        base = 0 if style["letter_spacing"] == "normal" else style["letter_spacing"]
+        style["letter_spacing"] = base + spacing
+        layout = create_layout(box.text, style, context, max_width=None,
+                               justification_spacing=box.justification_spacing)
+        first_line, _ = layout.get_first_line()
+        width, _ = line_size(first_line, style)
+        layout.deactivate()
+        grow = width - box.width
+        box.style = style
+        box.pango_layout = layout
+        box.width += grow
+        return x_advance + grow
+    if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        box.position_x += x_advance
+        before = x_advance
+        for child in box.children:
+            if child.is_in_normal_flow():
+                x_advance = _spread(context, child, spacing, x_advance, remaining)
+        box.width += x_advance - before
+        return x_advance
+    box.translate(x_advance, 0)
+    return x_advance
+
+
+class FontMetrics:
+    """Advance widths of one font file, in em, for line-breaking decisions made in Python."""
+
+    def __init__(self, path: Path) -> None:
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(path, lazy=True)
+        self._cmap = font.getBestCmap()
+        self._hmtx = font["hmtx"]
+        self._upem = font["head"].unitsPerEm
+
+    def width(self, text: str) -> float:
+        total = 0
+        for char in text:
+            glyph = self._cmap.get(ord(char))
+            total += self._hmtx[glyph][0] / self._upem if glyph else 1.0
+        return total
+
+
+@cache
+def font_metrics(path: Path) -> FontMetrics:
+    return FontMetrics(path)
+
+
+@cache
+def _segmenter():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def _word_boundaries(text: str) -> set[int]:
+    jieba = _segmenter()
+    cuts, position = set(), 0
+    for word in jieba.cut(text, HMM=False):
+        position += len(word)
+        cuts.add(position)
+    return cuts
+
+
+def _can_break(text: str, i: int) -> bool:
+    """May a line end before text[i]? (禁则: no closing mark at line start, no opening at end.)"""
+    before, after = text[i - 1], text[i]
+    if after in CLOSING or before in OPENING:
+        return False
+    if before.isascii() and after.isascii() and (before.isalnum() and after.isalnum()):
+        return False
+    if before == after and before in "—…":
+        return False
+    return not (before.isdigit() and after in "年月日号期")
+
+
+def title_lines(text: str, metrics: FontMetrics, max_em: float) -> list[str]:
+    """Split a title into balanced lines that each fit in ``max_em``.
+
+    Among break points allowed by 禁则, minimise the spread of line widths, with penalties for
+    breaking inside a word and for a last line shorter than three characters.
+    """
+    text = text.strip()
+    total = metrics.width(text)
+    if total <= max_em:
+        return [text]
+    words = _word_boundaries(text)
+    candidates = [i for i in range(2, len(text) - 1) if _can_break(text, i)]
+    for count in range(2, 8):
+        best = _best_split(text, metrics, max_em, candidates, words, count, total / count)
+        if best:
+            return best
+    return [text]
+
+
+def _best_split(text, metrics, max_em, candidates, words, count, target):
+    from itertools import combinations
+
+    best, best_cost = None, float("inf")
+    pool = [c for c in candidates
+            if abs(metrics.width(text[:c]) - round(metrics.width(text[:c]) / target) * target)
+            <= target * 0.45] if count > 3 else candidates
+    for cuts in combinations(pool, count - 1):
+        bounds = (0, *cuts, len(text))
+        lines = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+        widths = [metrics.width(line) for line in lines]
+        if max(widths) > max_em:
+            continue
+        cost = sum((w - target) ** 2 for w in widths)
+        cost += sum(4.0 for c in cuts if c not in words)
+        if len(lines[-1]) < 3:
+            cost += 100.0
+        if cost < best_cost:
+            best, best_cost = lines, cost
+    return best
