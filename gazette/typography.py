@@ -149,6 +149,17 @@ def _can_break(text: str, i: int) -> bool:
     return not (before.isdigit() and after in "年月日号期")
 
 
+WORD_BREAK_PENALTY = 60.0
+BOOK_TITLE_PENALTY = 12.0
+LINE_PENALTY = 10.0
+"""Breaking inside a word is worse than uneven lines; inside 《…》 is also avoided."""
+
+
+def _inside_book_title(text: str, cut: int) -> bool:
+    head = text[:cut]
+    return head.count("《") > head.count("》")
+
+
 def title_lines(text: str, metrics: FontMetrics, max_em: float) -> list[str]:
     """Split a title into balanced lines that each fit in ``max_em``.
 
@@ -164,7 +175,12 @@ def title_lines(text: str, metrics: FontMetrics, max_em: float) -> list[str]:
     for count in range(2, 8):
         best = _best_split(text, metrics, max_em, candidates, words, count, total / count)
         if best:
-            return best
+            # One more line may avoid splitting a word: take it when it costs less.
+            more = _best_split(text, metrics, max_em, candidates, words, count + 1,
+                               total / (count + 1))
+            if more and more[1] + LINE_PENALTY < best[1]:
+                return more[0]
+            return best[0]
     return [text]
 
 
@@ -182,9 +198,10 @@ def _best_split(text, metrics, max_em, candidates, words, count, target):
         if max(widths) > max_em:
             continue
         cost = sum((w - target) ** 2 for w in widths)
-        cost += sum(4.0 for c in cuts if c not in words)
+        cost += sum(WORD_BREAK_PENALTY for c in cuts if c not in words)
+        cost += sum(BOOK_TITLE_PENALTY for c in cuts if _inside_book_title(text, c))
         if len(lines[-1]) < 3:
             cost += 100.0
         if cost < best_cost:
             best, best_cost = lines, cost
-    return best
+    return (best, best_cost) if best else None
