@@ -121,8 +121,12 @@ def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):
 
 
 def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
-               font_config=None) -> tuple[bytes, int]:
-    """Lay out and write the PDF; returns (bytes, page count)."""
+               font_config=None, places: dict[str, PagePlace] | None = None) -> tuple[bytes, int]:
+    """Lay out and write the PDF; returns (bytes, page count).
+
+    If ``places`` is given it is filled with the pages of every element with an id, for the
+    HTML edition's page numbers and ``….pdf#page=N`` links.
+    """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -141,6 +145,8 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
             font_config=font_config)
         pdf = document.write_pdf(pdf_identifier=_identifier(issue, config),
                                  pdf_tags=False, custom_metadata=True)
+        if places is not None:
+            places.update(element_pages(document))
     finally:
         logger.removeHandler(warnings)
     for url in dict.fromkeys(refused):
@@ -179,3 +185,54 @@ class _CaptureWarnings(logging.Handler):
             self.missing_glyphs.extend(match.group(1))
         elif "gazette refuses" not in message and "Failed to load" not in message:
             self.messages.append(message)
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlace:
+    """The pages an element with an id spans in the laid-out PDF.
+
+    ``first``/``last`` are 1-based PDF page indices (``….pdf#page=N``); ``folio`` is the number
+    printed on the first page, which differs because the cover pages do not count.
+    """
+
+    first: int
+    last: int
+    folio: int
+
+
+def element_pages(document) -> dict[str, PagePlace]:
+    """Where each element with an id landed, read from WeasyPrint's page boxes.
+
+    The folio replays the @page counter rules exactly as the layout applied them, so it always
+    matches the number printed in the footer and the print 目录. Uses WeasyPrint's page boxes
+    (``Page._page_box``), which is why weasyprint is pinned.
+    """
+    spans: dict[str, list[int]] = {}
+    folios: dict[str, int] = {}
+    counter = 0
+    for index, page in enumerate(document.pages, start=1):
+        box = page._page_box
+        counter = _page_counter(box.style, counter)
+        for child in box.descendants():
+            element = getattr(child, "element", None)
+            ident = element.get("id") if element is not None else None
+            if not ident:
+                continue
+            span = spans.setdefault(ident, [index, index])
+            span[1] = index
+            folios.setdefault(ident, counter)
+    return {ident: PagePlace(first, last, folios[ident])
+            for ident, (first, last) in spans.items()}
+
+
+def _page_counter(style, value: int) -> int:
+    for name, reset in style["counter_reset"]:
+        if name == "page":
+            value = reset
+    for name, new in style["counter_set"]:
+        if name == "page":
+            value = new
+    for name, step in style["counter_increment"]:
+        if name == "page":
+            value += step
+    return value
