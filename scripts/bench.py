@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Benchmark: the full ``gazette build`` of an issue against WeasyPrint alone on the same HTML.
+
+    .venv/bin/python scripts/bench.py [--runs N] [--issue KEY]
+
+Both sides run as fresh processes (what an editor waits for), interleaved pair by pair and in
+alternating order, because the machines here are shared and noisy. For every pair the ratio
+full/weasyprint is computed; the report gives medians. The ratio is gazette's overhead over
+the typesetting engine (target ≤ 1.10).
+
+- full build: ``.venv/bin/gazette build KEY`` (config, Markdown, templates, title balancing,
+  WeasyPrint, writing the files).
+- weasyprint alone: a tiny script that renders the build's own ``build/KEY/print.html`` with
+  ``HTML(string=..., base_url=content/KEY/, url_fetcher=<same project-confined fetcher>)
+  .render(font_config=FontConfiguration()).write_pdf(<same options>)``, with gazette's CJK
+  justification patch installed (it is part of layout). ``gazette/typography.py`` is loaded
+  on its own, so none of gazette's other imports are counted on this side.
+
+Peak memory is the child's max RSS from ``os.wait4``, i.e. that one child's rusage
+(``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the maximum over all children so far, so deltas of
+it cannot see a child smaller than an earlier one). CPU is the child's user+sys time, less
+disturbed than wall time by other load on a shared machine. Only the standard library and the
+project's own dependencies are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = 1.10
+
+# The WeasyPrint-only child. argv[1] is a JSON job; prints one JSON line with timings.
+WEASYPRINT_CHILD = r'''
+import json, sys, time
+t0 = time.perf_counter()
+job = json.loads(sys.argv[1])
+import importlib.util, logging, warnings
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+fallback = []
+class Capture(logging.Handler):
+    def emit(self, record):
+        message = record.getMessage()
+        if "fontTools instead of HarfBuzz" in message or "with HarfBuzz" in message:
+            fallback.append(message)
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", DeprecationWarning)
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.text import ffi
+    from weasyprint.urls import URLFetcher
+hb_warning = [str(w.message) for w in caught if "HarfBuzz-Subset" in str(w.message)]
+
+# gazette's justification patch, without importing the rest of the package.
+try:
+    spec = importlib.util.spec_from_file_location("_gazette_typography", job["typography"])
+    typography = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(typography)
+    patch_source = "gazette/typography.py (standalone)"
+except ImportError:
+    sys.path.insert(0, job["root"])
+    import gazette.typography as typography
+    patch_source = "gazette.typography (package import)"
+typography.install_cjk_justification()
+
+allowed = tuple(Path(p) for p in job["allowed"])
+
+class ProjectFetcher(URLFetcher):  # same rule as gazette.render_pdf._project_fetcher
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        if parsed.scheme == "file":
+            path = Path(unquote(parsed.path)).resolve()
+            if any(path.is_relative_to(root) for root in allowed) and path.is_file():
+                return super().fetch(url, headers)
+        raise PermissionError(f"gazette refuses {url}")
+
+logger = logging.getLogger("weasyprint")
+logger.addHandler(Capture(logging.WARNING))
+html = Path(job["html"]).read_text(encoding="utf-8")
+t1 = time.perf_counter()
+document = HTML(string=html, base_url=job["base_url"],
+                url_fetcher=ProjectFetcher(allowed_protocols=("file",))).render(
+    font_config=FontConfiguration())
+t2 = time.perf_counter()
+pdf = document.write_pdf(pdf_identifier=job["identifier"].encode(), pdf_tags=False,
+                         custom_metadata=True)
+t3 = time.perf_counter()
+Path(job["out"]).write_bytes(pdf)
+try:  # weasyprint's cffi does not declare hb_version_string
+    import ctypes, ctypes.util
+    lib = ctypes.CDLL(ctypes.util.find_library("harfbuzz") or "libharfbuzz.so.0")
+    lib.hb_version_string.restype = ctypes.c_char_p
+    hb_version = lib.hb_version_string().decode()
+except (OSError, AttributeError):
+    hb_version = "version unknown"
+hb_ok = ffi.harfbuzz_subset is not None and bool(ffi.harfbuzz.hb_version_atleast(4, 1, 0))
+print(json.dumps({
+    "pages": len(document.pages), "import_s": t1 - t0, "render_s": t2 - t1,
+    "write_s": t3 - t2, "patch": patch_source,
+    "harfbuzz": hb_version,
+    "hb_subset_lib": ffi.harfbuzz_subset is not None, "hb_subset_used": hb_ok and not fallback,
+    "fallback_messages": fallback[:3], "deprecation": hb_warning[:1],
+}))
+'''
+
+
+def run_child(argv: list[str]) -> dict:
+    """Run argv as a fresh process; wall time, CPU time and max RSS of that very child."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=err,
+                                stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        command = " ".join(a[:40] for a in argv[:2])
+        sys.exit(f"bench: {command} … failed (exit {proc.returncode}):\n{stdout}{stderr}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "rss_mb": usage.ru_maxrss / 1024, "stdout": stdout, "stderr": stderr}
+
+
+def executables() -> tuple[str, str]:
+    """The venv's python and gazette (this interpreter's, else the project's .venv)."""
+    for bindir in (Path(sys.executable).parent, ROOT / ".venv" / "bin"):
+        if (bindir / "gazette").exists():
+            return str(bindir / "python"), str(bindir / "gazette")
+    sys.exit("bench: gazette is not installed; run scripts/setup.sh first")
+
+
+def weasyprint_job(key: str | None) -> tuple[str, dict]:
+    """The issue key and what the WeasyPrint child needs, as gazette.render_pdf computes it."""
+    sys.path.insert(0, str(ROOT))
+    from gazette.config import load_config
+    from gazette.content import find_issue
+
+    from gazette.diagnostics import GazetteError
+
+    try:
+        config = load_config(ROOT / "config.yaml")
+        issue_dir = find_issue(config, key)
+    except GazetteError as exc:
+        sys.exit(f"bench: {exc.diagnostic.format()}")
+    key = issue_dir.name
+    return key, {
+        "root": str(ROOT),
+        "typography": str(ROOT / "gazette" / "typography.py"),
+        "html": str(config.build_dir / key / "print.html"),
+        "base_url": str(issue_dir.resolve()) + "/",
+        "allowed": [str(p.resolve()) for p in
+                    (config.layouts_dir, config.fonts_dir, config.content_dir)],
+        "identifier": f"{config.name}-{key}",  # render_pdf._identifier
+    }
+
+
+def full_build(gazette: str, key: str) -> dict:
+    result = run_child([gazette, "build", key])
+    match = re.search(r"(\d+)\s*页", result["stdout"])
+    result["pages"] = int(match.group(1)) if match else None
+    result["fallback"] = "fontTools instead of HarfBuzz" in result["stderr"] + result["stdout"]
+    return result
+
+
+def weasyprint_alone(python: str, job: dict) -> dict:
+    result = run_child([python, "-c", WEASYPRINT_CHILD, json.dumps(job)])
+    result.update(json.loads(result["stdout"].strip().splitlines()[-1]))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="measured pairs (default 5)")
+    parser.add_argument("--issue", default=None, help="issue key, e.g. 2020-07 (default latest)")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    python, gazette = executables()
+    key, job = weasyprint_job(args.issue)
+    with tempfile.TemporaryDirectory(prefix="gazette-bench-") as tmp:
+        job["out"] = str(Path(tmp) / "weasyprint.pdf")
+        print(f"bench: issue {key}, {args.runs} interleaved pairs (+1 warm-up), "
+              f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs", flush=True)
+        # Warm-up (not counted): writes print.html, fills jieba's and the OS's caches.
+        full_build(gazette, key)
+        weasyprint_alone(python, job)
+        builds, engines = [], []
+        for run in range(args.runs):
+            order = ("build", "wp") if run % 2 == 0 else ("wp", "build")
+            for side in order:
+                if side == "build":
+                    builds.append(full_build(gazette, key))
+                else:
+                    engines.append(weasyprint_alone(python, job))
+            print(f"  pair {run + 1}/{args.runs}: full {builds[-1]['wall']:.2f} s, "
+                  f"weasyprint {engines[-1]['wall']:.2f} s, "
+                  f"ratio {builds[-1]['wall'] / engines[-1]['wall']:.2f}", flush=True)
+    report(key, builds, engines)
+
+
+def report(key: str, builds: list[dict], engines: list[dict]) -> None:
+    med = statistics.median
+    ratios = [b["wall"] / e["wall"] for b, e in zip(builds, engines, strict=True)]
+    cpu_ratios = [b["cpu"] / e["cpu"] for b, e in zip(builds, engines, strict=True)]
+    pages = builds[-1]["pages"] or engines[-1]["pages"]
+
+    def row(name: str, runs: list[dict]) -> str:
+        walls = [r["wall"] for r in runs]
+        return (f"{name:<20}{med(walls):>9.2f}{min(walls):>9.2f}{max(walls):>9.2f}"
+                f"{med(r['cpu'] for r in runs):>9.2f}{pages / med(walls):>9.1f}"
+                f"{med(r['rss_mb'] for r in runs):>11.0f}")
+
+    print()
+    print(f"{'':<20}{'wall s':>9}{'min':>9}{'max':>9}{'cpu s':>9}{'pages/s':>9}{'max RSS MB':>11}")
+    print(row(f"full build ({pages} p)", builds))
+    print(row("weasyprint alone", engines))
+    print(f"{'overhead full/wp':<20}{med(ratios):>9.2f}{min(ratios):>9.2f}{max(ratios):>9.2f}"
+          f"{med(cpu_ratios):>9.2f}{'':>9}"
+          f"{med(b['rss_mb'] / e['rss_mb'] for b, e in zip(builds, engines)):>11.2f}")
+    print("  (overhead row: per-pair ratios — median, min, max of wall; median of CPU and RSS)")
+
+    e = engines[-1]
+    print(f"weasyprint alone, median phases: "
+          f"imports+setup {med(r['import_s'] for r in engines):.2f} s, "
+          f"layout {med(r['render_s'] for r in engines):.2f} s, "
+          f"PDF {med(r['write_s'] for r in engines):.2f} s; patch from {e['patch']}")
+    if e["hb_subset_used"] and not any(b["fallback"] for b in builds):
+        subsetter = f"HarfBuzz-Subset (libharfbuzz-subset0, HarfBuzz {e['harfbuzz']})"
+    elif not e["hb_subset_lib"]:
+        subsetter = ("fontTools FALLBACK — libharfbuzz-subset0 not found "
+                     f"({(e['deprecation'] or ['no warning'])[0]}); "
+                     "install it (scripts/setup.sh): subsetting takes seconds instead of ~0.1 s")
+    else:
+        subsetter = (f"fontTools FALLBACK — HarfBuzz {e['harfbuzz']} too old or subsetting "
+                     f"failed: {(e['fallback_messages'] or ['?'])[0]}")
+    print(f"font subsetter: {subsetter}")
+    if builds[-1]["pages"] and builds[-1]["pages"] != e["pages"]:
+        print(f"WARNING: page counts differ: build {builds[-1]['pages']}, weasyprint {e['pages']}")
+
+    overhead = med(ratios)
+    verdict = "OK" if overhead <= TARGET else "ABOVE TARGET"
+    full_s, engine_s = med(r["wall"] for r in builds), med(r["wall"] for r in engines)
+    print(f"summary: {key} full build {full_s:.2f} s ({pages / full_s:.1f} pages/s) vs "
+          f"weasyprint alone {engine_s:.2f} s: overhead ×{overhead:.2f} wall, "
+          f"×{med(cpu_ratios):.2f} CPU (target ≤ {TARGET:.2f}) {verdict}; peak RSS "
+          f"{med(r['rss_mb'] for r in builds):.0f} MB vs "
+          f"{med(r['rss_mb'] for r in engines):.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
