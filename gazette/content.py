@@ -8,19 +8,27 @@ body is kept as text with the file line it starts on, for the markup stage.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .diagnostics import Diagnostics, GazetteError, Location, relative
+from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity, relative
 from .schema import (Field, Invalid, one_of, to_date, to_positive_int, to_text, to_text_list,
                      validate)
-from .sources import load_yaml, read_text
+from .sources import YamlDocument, load_yaml, read_text
 
 NOTICE_KINDS = ("notice", "chronicle", "data")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+_OPENING_FENCE = re.compile(r"\A---[ \t]*\r?\n")
+DOC_NUMBER = re.compile(
+    r"^(?P<agency>[^\s\d〔〕\[\]【】［］()（）第号]+)"
+    r"(?P<open>[〔\[【［(（])(?P<year>[0-9]{4})(?P<close>[〕\]】］)）])"
+    r"(?P<di>第)?(?P<seq>[0-9]+)号$")
+"""发文字号 as GB/T 9704 §7.2.4 writes it: 机关代字〔年份〕序号号. Wrong brackets, 第 and leading
+zeros are matched here so that each gets its own message instead of a generic one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,25 +176,95 @@ def read_issue_meta(path: Path, config: Config, diags: Diagnostics,
     return IssueMeta(key=path.name, **values)
 
 
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """A notice's text split into its YAML front matter and Markdown body."""
+
+    doc: YamlDocument
+    body: str
+    body_line: int
+    """1-based file line of the body's first line."""
+
+
+def split_front_matter(text: str, rel: str) -> FrontMatter:
+    """Split and parse the front matter; raise GazetteError when it is missing or not YAML."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        if _OPENING_FENCE.match(text):
+            raise GazetteError.at("front-matter.unclosed", "前言没有以单独一行 --- 结束", rel, 1,
+                                  "在最后一个字段之后、正文之前加一行 ---")
+        raise GazetteError.at("front-matter.missing",
+                              "文件开头缺少以 --- 包围的前言（标题、栏目等）", rel, 1,
+                              "第一行写 ---，接着写 title: 等字段，再写一行 --- 结束")
+    doc = load_yaml(match.group(1), rel, first_line=2)
+    return FrontMatter(doc, text[match.end():], text[: match.end()].count("\n") + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class DocNumberProblem:
+    code: str
+    message: str
+    start: int
+    """Offset in the 发文字号 of the part the problem is about."""
+    hint: str | None = None
+    fixes: tuple[tuple[int, str, str], ...] = ()
+    """(offset, original, replacement) edits that correct it mechanically."""
+
+
+def doc_number_problems(text: str, date: dt.date | None) -> list[DocNumberProblem]:
+    """Every way ``text`` departs from 机关代字〔年份〕序号号, and a year that contradicts 成文日期."""
+    match = DOC_NUMBER.match(text)
+    if not match:
+        return [DocNumberProblem("doc-number.form", f"发文字号“{text}”的写法不对", 0,
+                                 "写作 机关代字〔年份〕序号号，如 银政发〔2020〕71号；年份和序号用阿拉伯数字")]
+    problems = []
+    wrong = [(match.start(group), mark) for group, mark in (("open", "〔"), ("close", "〕"))
+             if match[group] != mark]
+    if wrong:
+        fixed = f"{match['agency']}〔{match['year']}〕{text[match.end('close'):]}"
+        problems.append(DocNumberProblem(
+            "doc-number.brackets",
+            f"发文字号中的年份应用六角括号〔〕括起，不能用 {match['open']}{match['close']}",
+            wrong[0][0], f"写作 {fixed}",
+            tuple((offset, text[offset], mark) for offset, mark in wrong)))
+    if match["di"]:
+        problems.append(DocNumberProblem("doc-number.di", "发文字号的序号前不加“第”",
+                                         match.start("di")))
+    if match["seq"].startswith("0"):
+        problems.append(DocNumberProblem(
+            "doc-number.leading-zero", f"发文字号的序号不编虚位：应为 {int(match['seq'])}号",
+            match.start("seq")))
+    if date is not None and int(match["year"]) != date.year:
+        problems.append(DocNumberProblem(
+            "doc-number.year", f"发文字号的年份 {match['year']} 与成文日期 {date.isoformat()} 不一致",
+            match.start("year"), "核对发文字号或 date（成文日期）"))
+    return problems
+
+
+def _check_doc_number(doc: YamlDocument, meta: NoticeMeta, rel: str, diags: Diagnostics) -> None:
+    raw = str(doc.data["doc_number"])
+    lead = len(raw) - len(raw.lstrip())
+    for problem in doc_number_problems(raw.strip(), meta.date):
+        line, column, exact = doc.value_position(("doc_number",), lead + problem.start)
+        edits = []
+        for offset, original, replacement in problem.fixes if exact else ():
+            edit_line, edit_column, _ = doc.value_position(("doc_number",), lead + offset)
+            edits.append(Edit(edit_line, edit_column, original, replacement))
+        diags.add(Diagnostic(Severity.ERROR, problem.code, problem.message,
+                             Location(rel, line, column), problem.hint, tuple(edits)))
+
+
 def read_notice(path: Path, config: Config, diags: Diagnostics,
                 encoding: str | None = None) -> NoticeSource | None:
     """Read one notice file; report problems to ``diags`` and return None if unusable."""
     rel = relative(path, config.root)
     try:
         text = read_text(path, rel, encoding)
+        front = split_front_matter(text, rel)
     except GazetteError as exc:
         diags.add(exc.diagnostic)
         return None
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        diags.error("front-matter.missing", "文件开头缺少以 --- 包围的前言（标题、栏目等）",
-                    Location(rel, 1), "第一行写 ---，接着写 title: 等字段，再写一行 --- 结束")
-        return None
-    try:
-        doc = load_yaml(match.group(1), rel, first_line=2)
-    except GazetteError as exc:
-        diags.add(exc.diagnostic)
-        return None
+    doc = front.doc
     values = validate(doc, NOTICE_FIELDS, rel, diags)
     if values is None:
         return None
@@ -198,15 +276,15 @@ def read_notice(path: Path, config: Config, diags: Diagnostics,
         kind=values["kind"], slug=values["slug"],
     )
     lines = {key[0]: pos[0] for key, pos in doc.positions.items() if len(key) == 1}
+    if meta.doc_number:
+        _check_doc_number(doc, meta, rel, diags)
     if meta.section not in config.sections:
-        import difflib
         close = difflib.get_close_matches(meta.section, config.sections, n=1, cutoff=0.5)
         diags.error("notice.unknown-section", f"栏目“{meta.section}”不在 config.yaml 的 sections 中",
-                    Location(rel, lines.get("section")),
+                    Location(rel, *doc.value_position(("section",))[:2]),
                     f"是不是“{close[0]}”？" if close else "可用栏目：" + "、".join(config.sections))
         return None
-    body_line = text[: match.end()].count("\n") + 1
-    return NoticeSource(path, rel, meta, text[match.end():], body_line, lines)
+    return NoticeSource(path, rel, meta, front.body, front.body_line, lines)
 
 
 def notice_files(issue_dir: Path) -> list[Path]:

@@ -12,7 +12,7 @@ Severity policy:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
@@ -40,15 +40,31 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """A mechanical correction in a source file: ``original`` at a 1-based line and column
+    becomes ``replacement``. ``gazette check --fix`` applies it only where the file still
+    holds ``original``; nothing else applies edits."""
+
+    line: int
+    column: int
+    original: str
+    replacement: str
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     severity: Severity
     code: str
     message: str
     location: Location
     hint: str | None = None
+    fix: tuple[Edit, ...] = field(default=(), compare=False)
+    """Edits that correct the problem without changing any wording (empty: needs an editor)."""
 
     def format(self) -> str:
         text = f"{self.location}: {self.severity.value}[{self.code}]: {self.message}"
+        if self.fix:
+            text += "（可用 --fix 自动修正）"
         if self.hint:
             text += f"\n    提示：{self.hint}"
         return text
@@ -62,6 +78,7 @@ class Diagnostic:
             "code": self.code,
             "message": self.message,
             "hint": self.hint,
+            "fixable": bool(self.fix),
         }
 
 
@@ -82,6 +99,11 @@ class Diagnostics:
 
     def warning(self, code: str, message: str, location: Location, hint: str | None = None) -> None:
         self.add(Diagnostic(Severity.WARNING, code, message, location, hint))
+
+    def sorted(self) -> list[Diagnostic]:
+        """By file, line and column, as an editor works through them (file-level first)."""
+        return sorted(self._items, key=lambda d: (d.location.path, d.location.line or 0,
+                                                  d.location.column or 0))
 
     def extend(self, other: Diagnostics) -> None:
         for item in other:

@@ -116,7 +116,7 @@ def validate(
     where = ".".join(str(k) for k in prefix)
     if not isinstance(data, Mapping):
         diags.error(f"{code_area}.type", f"{where or '内容'}应为“字段: 值”形式的映射",
-                    Location(rel, doc.line_of(*prefix)))
+                    Location(rel, *doc.position_of(*prefix)))
         return None
     known = {f.name: f for f in fields}
     ok = True
@@ -126,7 +126,7 @@ def validate(
             close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
             hint = f"是不是想写 {close[0]}？" if close else f"可用的字段：{'、'.join(known)}"
             diags.error(f"{code_area}.unknown-key", f"未知字段“{key}”",
-                        Location(rel, doc.line_of(*prefix, key)), hint)
+                        Location(rel, *doc.position_of(*prefix, key)), hint)
     values: dict[str, Any] = {}
     for spec in fields:
         label = f"{spec.name}（{spec.label}）" if spec.label else spec.name
@@ -134,13 +134,13 @@ def validate(
             if spec.required:
                 ok = False
                 diags.error(f"{code_area}.missing", f"缺少必填字段 {label}",
-                            Location(rel, doc.line_of(*prefix)))
+                            Location(rel, *doc.position_of(*prefix, spec.name)))
             values[spec.name] = spec.default
             continue
         try:
             values[spec.name] = spec.convert(data[spec.name])
         except Invalid as exc:
             ok = False
-            diags.error(f"{code_area}.type", f"字段 {label} {exc}",
-                        Location(rel, doc.line_of(*prefix, spec.name)))
+            line, column, _exact = doc.value_position((*prefix, spec.name))
+            diags.error(f"{code_area}.type", f"字段 {label} {exc}", Location(rel, line, column))
     return values if ok else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -22,22 +22,59 @@ KeyPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class SourceText:
+    """A decoded source file and how it was stored, so a fix can write it back the same way."""
+
+    text: str
+    encoding: str
+    """"utf-8", or the legacy encoding an editor named with --encoding."""
+    bom: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarSpan:
+    """Where a scalar value is written: its first character's 1-based line and column."""
+
+    line: int
+    column: int
+    exact: bool
+    """True when the value sits on one line exactly as parsed (plain, or quoted without
+    escapes), so its n-th character is at ``column + n`` and can be located or fixed."""
+
+
+@dataclass(frozen=True, slots=True)
 class YamlDocument:
     """Parsed YAML plus the 1-based (line, column) of every mapping key and sequence item."""
 
     data: Any
     positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    scalars: dict[KeyPath, ScalarSpan] = field(default_factory=dict)
 
     def line_of(self, *path: str | int) -> int | None:
         """Line of the deepest known prefix of ``path`` (a missing key points at its parent)."""
+        return self.position_of(*path)[0]
+
+    def position_of(self, *path: str | int) -> tuple[int | None, int | None]:
+        """(line, column) of the deepest known prefix of ``path``."""
         for end in range(len(path), -1, -1):
             pos = self.positions.get(tuple(path[:end]))
             if pos:
-                return pos[0]
-        return None
+                return pos
+        return None, None
+
+    def value_position(self, path: KeyPath, offset: int = 0) -> tuple[int | None, int | None, bool]:
+        """(line, column, exact) of character ``offset`` of the scalar value at ``path``."""
+        span = self.scalars.get(path)
+        if span is None:
+            line, column = self.position_of(*path)
+            return line, column, False
+        if span.exact:
+            return span.line, span.column + offset, True
+        return span.line, span.column, False
 
 
-def _fail(rel: str, code: str, message: str, hint: str | None = None, line: int | None = None):
+def _fail(rel: str, code: str, message: str, hint: str | None = None,
+          line: int | None = None) -> NoReturn:
     raise GazetteError(Diagnostic(Severity.ERROR, code, message, Location(rel, line), hint))
 
 
@@ -45,6 +82,16 @@ def read_text(path: Path, rel: str, encoding: str | None = None) -> str:
     """Read an editor's text file: UTF-8 (a BOM is fine), refusing binary and huge files.
 
     ``encoding`` lets an editor read a legacy GB18030/GBK file explicitly (``--encoding gbk``).
+    """
+    return read_source(path, rel, encoding).text
+
+
+def read_source(path: Path, rel: str, encoding: str | None = None) -> SourceText:
+    """:func:`read_text` plus the encoding and BOM found.
+
+    UTF-8 is always tried first, so ``--encoding gb18030`` on an issue whose other files are
+    UTF-8 reads those correctly instead of turning them into mojibake (GB18030 decodes almost
+    any bytes without complaint).
     """
     try:
         size = path.stat().st_size
@@ -55,58 +102,158 @@ def read_text(path: Path, rel: str, encoding: str | None = None) -> str:
         data = path.read_bytes()
     except OSError as exc:
         _fail(rel, "source.unreadable", f"无法读取文件：{exc.strerror}")
-    if b"\x00" in data[:8192]:
-        _fail(rel, "source.binary", "这是二进制文件，不是文本稿件",
-              "Word、WPS 或 PDF 文件请先另存为纯文本，再整理成 Markdown")
-    if encoding:
-        try:
-            return data.decode(encoding).lstrip("\ufeff")
-        except (UnicodeDecodeError, LookupError) as exc:
-            _fail(rel, "source.encoding", f"无法按 {encoding} 编码读取：{exc}")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not encoding:
+        _fail(rel, "source.encoding", "文件是 UTF-16 编码，不是 UTF-8",
+              "请用编辑器将文件另存为 UTF-8，或在命令中加 --encoding utf-16", 1)
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0 and not encoding:
+        _binary(rel, data[:nul].count(b"\n") + 1)
     try:
-        return data.decode("utf-8-sig")
+        source = _decoded(data.decode("utf-8"), "utf-8", rel)
     except UnicodeDecodeError as exc:
+        if encoding:
+            try:
+                return _decoded(data.decode(encoding), encoding, rel)
+            except (UnicodeDecodeError, LookupError) as error:
+                _fail(rel, "source.encoding", f"无法按 {encoding} 编码读取：{error}")
         line = data[: exc.start].count(b"\n") + 1
         hint = "请用编辑器将文件另存为 UTF-8 编码"
         try:
             data.decode("gb18030")
             hint = ("文件似乎是 GBK/GB18030 编码：请另存为 UTF-8（如 iconv -f GB18030 -t UTF-8），"
-                    "或在命令中加 --encoding gb18030")
+                    "或在命令中加 --encoding gb18030 读取；gazette check --fix --encoding gb18030 "
+                    "会把它转换为 UTF-8")
         except UnicodeDecodeError:
             pass
         _fail(rel, "source.encoding", "文件不是 UTF-8 编码", hint, line)
+    return source
+
+
+def _decoded(text: str, encoding: str, rel: str) -> SourceText:
+    if "\x00" in text:
+        _binary(rel, text[: text.index("\x00")].count("\n") + 1)
+    return SourceText(text.removeprefix("\ufeff"), encoding, text.startswith("\ufeff"))
+
+
+def _binary(rel: str, line: int) -> NoReturn:
+    _fail(rel, "source.binary", "这是二进制文件，不是文本稿件",
+          "Word、WPS 或 PDF 文件请先另存为纯文本，再整理成 Markdown", line)
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """yaml.SafeLoader whose value errors carry a position instead of escaping as ValueError.
+
+    PyYAML builds ``date: 2020-02-30`` with datetime.date and lets its ValueError through; here
+    an impossible date stays text, so the schema says which date is not a real one, and any
+    other unbuildable value (``!!int x``) becomes a YAML error with its line.
+    """
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"无法识别的值“{getattr(node, 'value', '')}”", node.start_mark) from None
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
 
 
 def load_yaml(text: str, rel: str, first_line: int = 1) -> YamlDocument:
     """Parse YAML safely; ``first_line`` is the file line where ``text`` starts."""
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else None
-        problem = exc.problem or exc.context or "格式错误"
-        _fail(rel, "yaml.syntax", f"YAML 格式错误：{problem}",
-              "检查缩进、冒号后的空格和引号是否成对；含有冒号的值请加引号", line)
+        raise GazetteError(Diagnostic(
+            Severity.ERROR, "yaml.syntax", f"YAML 格式错误：{_explain(exc)}",
+            Location(rel, line, mark.column + 1 if mark else None),
+            "检查缩进、冒号后的空格和引号是否成对；含有冒号的值请加引号")) from None
     except yaml.YAMLError as exc:
         _fail(rel, "yaml.syntax", f"YAML 格式错误：{exc}")
+    except RecursionError:
+        _fail(rel, "yaml.syntax", "YAML 嵌套层次过深", "前言只需要“字段: 值”和简单的列表", first_line)
     finally:
         loader.dispose()
     positions: dict[KeyPath, tuple[int, int]] = {}
+    scalars: dict[KeyPath, ScalarSpan] = {}
     if node is not None:
-        _record_positions(node, (), positions, first_line)
-    return YamlDocument(data, positions)
+        _record_positions(node, (), _Recorder(rel, first_line, text.split("\n"), positions, scalars))
+    return YamlDocument(data, positions, scalars)
 
 
-def _record_positions(node: yaml.Node, path: KeyPath, out: dict, first_line: int) -> None:
-    out.setdefault(path, (node.start_mark.line + first_line, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", "这里不能再有“: ”（值中含有冒号时，请给整个值加引号）"),
+    ("could not find expected ':'", "缺少“字段: 值”中的冒号"),
+    ("did not find expected key", "缩进不一致，或缺少“字段:”"),
+    ("expected ',' or ']'", "方括号列表 [ ] 没有闭合，或列表项之间缺少逗号"),
+    ("expected ',' or '}'", "花括号 { } 没有闭合"),
+    ("found unexpected end of stream", "引号没有闭合"),
+    ("found character '\\t'", "不能用 Tab 缩进，请改用空格"),
+    ("expected <block end>", "缩进不一致"),
+    ("found undefined alias", "使用了未定义的别名 *"),
+    ("could not determine a constructor", "使用了不支持的 YAML 标签 !!"),
+    ("another document", "前言中出现了多余的 ---"),
+)
+
+
+def _explain(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's English problem in words an editor understands (the original if unknown)."""
+    problem = str(exc.problem or exc.context or "")
+    for english, chinese in _YAML_PROBLEMS:
+        if english in problem:
+            return chinese
+    return problem or "无法解析"
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorder:
+    rel: str
+    first_line: int
+    lines: list[str]
+    positions: dict[KeyPath, tuple[int, int]]
+    scalars: dict[KeyPath, ScalarSpan]
+
+    def position(self, mark) -> tuple[int, int]:
+        return mark.line + self.first_line, mark.column + 1
+
+
+def _record_positions(node: yaml.Node, path: KeyPath, rec: _Recorder) -> None:
+    rec.positions.setdefault(path, rec.position(node.start_mark))
+    if isinstance(node, yaml.ScalarNode):
+        rec.scalars[path] = _scalar_span(node, rec)
+    elif isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            out[path + (key,)] = (key_node.start_mark.line + first_line,
-                                  key_node.start_mark.column + 1)
-            _record_positions(value_node, path + (key,), out, first_line)
+            if key in seen:
+                # PyYAML keeps the last value silently; the first would be lost without a word.
+                line, column = rec.position(key_node.start_mark)
+                raise GazetteError(Diagnostic(
+                    Severity.ERROR, "yaml.duplicate-key", f"字段“{key}”写了不止一次",
+                    Location(rec.rel, line, column), "只保留一处；否则前面的值会被丢弃"))
+            seen.add(key)
+            rec.positions[path + (key,)] = rec.position(key_node.start_mark)
+            _record_positions(value_node, path + (key,), rec)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_positions(item, path + (index,), out, first_line)
+            _record_positions(item, path + (index,), rec)
+
+
+def _scalar_span(node: yaml.ScalarNode, rec: _Recorder) -> ScalarSpan:
+    line, column = rec.position(node.start_mark)
+    start = node.start_mark.column + (1 if node.style in ("'", '"') else 0)
+    index = node.start_mark.line
+    exact = (node.style in (None, "'", '"') and node.start_mark.line == node.end_mark.line
+             and index < len(rec.lines)
+             and rec.lines[index][start: start + len(node.value)] == node.value)
+    return ScalarSpan(line, start + 1 if exact else column, exact)
