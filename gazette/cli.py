@@ -66,3 +66,26 @@ def build(issue: str | None, config_path: Path, encoding: str | None) -> None:
     rel = result.pdf_path.relative_to(config.root)
     click.echo(f"{config.name} {result.issue.meta.label}：{len(result.issue.notices)} 篇，"
                f"{result.pages} 页，{len(diags.warnings)} 个警告；{rel}（{result.seconds:.1f} 秒）")
+
+
+@main.command()
+@click.argument("issue", required=False)
+@click.option("--all", "all_issues", is_flag=True, help="检查 content/ 中的每一期")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="输出格式；json 供 CI 等程序读取")
+@click.option("--strict", is_flag=True, help="有警告也按失败处理（退出码 1）")
+@click.option("--fix", is_flag=True, help="自动修正标点宽度、发文字号括号、汉字间空格（先显示差异）")
+@CONFIG_OPTION
+@ENCODING_OPTION
+def check(issue: str | None, all_issues: bool, output_format: str, strict: bool, fix: bool,
+          config_path: Path, encoding: str | None) -> None:
+    """检查一期稿件（默认最新一期）并报告所有问题，不生成文件。
+
+    退出码：0 没有错误，1 有错误（--strict 时警告也算），2 用法或配置错误。
+    """
+    from .check import run_check
+
+    if issue and all_issues:
+        raise click.UsageError("不能同时指定期次和 --all")
+    sys.exit(run_check(config_path, issue, all_issues=all_issues, output_format=output_format,
+                       strict=strict, fix=fix, encoding=encoding, echo=click.echo))

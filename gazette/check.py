@@ -1,0 +1,115 @@
+"""``gazette check``: every problem of one issue (or all) in one run, without building.
+
+It runs the validators that ``build`` runs (:func:`gazette.issue.load_issue`, stages 1–4),
+so a file that check passes never fails the build for a content reason, and then the lint
+rules of :mod:`gazette.lint`. ``--fix`` applies the safe mechanical edits (:mod:`gazette.fix`)
+and checks again, so what is printed at the end is what is still left to do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config, ConfigError, load_config
+from .content import find_issue, issue_dirs, notice_files
+from .diagnostics import Diagnostic, Diagnostics, GazetteError
+from .fix import FileFix, apply_fix, plan_fixes
+from .issue import load_issue
+from .lint import Archive, load_lint_issue, run_rules
+
+EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    issues: tuple[str, ...]
+    notices: int
+    diagnostics: Diagnostics
+
+
+def check_issues(config: Config, issue_paths: list[Path], *,
+                 encoding: str | None = None) -> CheckResult:
+    """Shared validators, then lint rules, for each issue folder."""
+    diags = Diagnostics()
+    archive = Archive(config, encoding)
+    notices = 0
+    for issue_dir in issue_paths:
+        load_issue(config, issue_dir, diags, encoding)
+        run_rules(load_lint_issue(config, issue_dir, archive, encoding), diags)
+        notices += len(notice_files(issue_dir))
+    return CheckResult(tuple(p.name for p in issue_paths), notices, diags)
+
+
+def select_issues(config: Config, key: str | None, all_issues: bool) -> list[Path]:
+    """The folders to check: one issue (default the latest) or, with --all, every one."""
+    if all_issues:
+        dirs = issue_dirs(config)
+        if not dirs:
+            find_issue(config, None)  # raises the "no issue" diagnostic
+        return dirs
+    return [find_issue(config, key)]
+
+
+def run_check(config_path: Path, key: str | None, *, all_issues: bool = False,
+              output_format: str = "text", strict: bool = False, fix: bool = False,
+              encoding: str | None = None, echo: Callable[[str], None] = print) -> int:
+    """The whole command; returns the exit code (0 clean, 1 problems, 2 usage/config)."""
+    try:
+        config = load_config(config_path)
+        paths = select_issues(config, key, all_issues)
+    except ConfigError as exc:
+        return _usage_failure(list(exc.diagnostics), output_format, echo)
+    except GazetteError as exc:
+        return _usage_failure([exc.diagnostic], output_format, echo)
+    result = check_issues(config, paths, encoding=encoding)
+    fixes: list[FileFix] = []
+    skipped = Diagnostics()
+    if fix:
+        fixes = plan_fixes(config, result.diagnostics, paths, skipped, encoding=encoding)
+        for file_fix in fixes:
+            if output_format == "text":
+                echo(file_fix.diff())
+            apply_fix(file_fix, skipped)
+        if fixes:
+            result = check_issues(config, paths, encoding=encoding)
+    diags = Diagnostics()
+    diags.extend(skipped)
+    diags.extend(result.diagnostics)
+    failed = bool(diags.errors) or (strict and bool(diags.warnings))
+    if output_format == "json":
+        echo(json.dumps({
+            "issues": list(result.issues),
+            "notices": result.notices,
+            "errors": len(diags.errors),
+            "warnings": len(diags.warnings),
+            "fixed": [{"path": f.rel, "diff": f.diff()} for f in fixes if f.written],
+            "diagnostics": [d.as_json() for d in diags.sorted()],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for diagnostic in diags.sorted():
+            echo(diagnostic.format())
+        written = [f for f in fixes if f.written]
+        if written:
+            echo(f"已修正 {len(written)} 个文件：" + "、".join(f.rel for f in written))
+        fixable = sum(1 for d in diags if d.fix)
+        summary = (f"检查 {'、'.join(result.issues)}：{result.notices} 篇稿件，"
+                   f"{len(diags.errors)} 个错误，{len(diags.warnings)} 个警告")
+        if fixable and not fix:
+            summary += f"；其中 {fixable} 处可用 gazette check --fix 自动修正"
+        echo(summary + "。")
+    return EXIT_PROBLEMS if failed else EXIT_CLEAN
+
+
+def _usage_failure(diagnostics: list[Diagnostic], output_format: str,
+                   echo: Callable[[str], None]) -> int:
+    if output_format == "json":
+        echo(json.dumps({"errors": len(diagnostics), "warnings": 0,
+                         "diagnostics": [d.as_json() for d in diagnostics]},
+                        ensure_ascii=False, indent=2))
+    else:
+        for diagnostic in diagnostics:
+            echo(diagnostic.format())
+    return EXIT_USAGE
