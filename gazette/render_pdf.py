@@ -11,7 +11,8 @@ import logging
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from html import unescape
+from urllib.parse import unquote, urljoin, urlparse
 
 from .config import Config
 from .diagnostics import Diagnostics, Location
@@ -110,7 +111,7 @@ def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):
     class ProjectFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             parsed = urlparse(url)
-            if parsed.scheme == "file":
+            if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
                 path = Path(unquote(parsed.path)).resolve()
                 if any(path.is_relative_to(root) for root in allowed) and path.is_file():
                     return super().fetch(url, headers)
@@ -151,7 +152,7 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
         logger.removeHandler(warnings)
     for url in dict.fromkeys(refused):
         diags.error("render.refused-resource",
-                    f"排版时拒绝读取项目之外的资源：{url}", Location(f"content/{issue.meta.key}"),
+                    f"排版时拒绝读取项目之外的资源：{url}", _refusal_location(url, issue),
                     "图片等资源必须放在本期文件夹中，并用相对路径引用")
     missing = "".join(dict.fromkeys(warnings.missing_glyphs))
     if missing:
@@ -162,6 +163,25 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
     for message in dict.fromkeys(warnings.messages):
         diags.warning("render.css", message, Location("layouts/print/print.css.j2"))
     return pdf, len(document.pages)
+
+
+_REFERENCE = re.compile(r'(?:src|href)="([^"]*)"')
+
+
+def _refusal_location(url: str, issue: Issue) -> Location:
+    """The notice, and the body line, whose HTML references a refused resource."""
+    wanted = unquote(url)
+    for notice in issue.notices:
+        base = notice.source.path.parent.resolve().as_uri() + "/"
+        html = notice.body.html + "".join(a.html for a in notice.body.appendices)
+        for reference in map(unescape, _REFERENCE.findall(html)):
+            if unquote(urljoin(base, reference)) != wanted:
+                continue
+            for number, line in enumerate(notice.source.body.split("\n")):
+                if reference in line or unquote(reference) in line:
+                    return Location(notice.source.rel, notice.source.body_line + number)
+            return Location(notice.source.rel)
+    return Location(f"content/{issue.meta.key}")
 
 
 def _identifier(issue: Issue, config: Config) -> bytes:
