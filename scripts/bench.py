@@ -13,8 +13,10 @@ the typesetting engine (target ≤ 1.10).
 - weasyprint alone: a tiny script that renders the build's own ``build/KEY/print.html`` with
   ``HTML(string=..., base_url=content/KEY/, url_fetcher=<same project-confined fetcher>)
   .render(font_config=FontConfiguration()).write_pdf(<same options>)``, with gazette's CJK
-  justification patch installed (it is part of layout). ``gazette/typography.py`` is loaded
-  on its own, so none of gazette's other imports are counted on this side.
+  justification installed (it is part of layout: ``install_cjk_justification()``, and
+  ``justify_document(document)`` after ``render()`` when gazette.typography has it, as
+  gazette.render_pdf does). ``gazette/typography.py`` is loaded on its own, so none of
+  gazette's other imports are counted on this side.
 
 Peak memory is the child's max RSS from ``os.wait4``, i.e. that one child's rusage
 (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the maximum over all children so far, so deltas of
@@ -93,6 +95,9 @@ t1 = time.perf_counter()
 document = HTML(string=html, base_url=job["base_url"],
                 url_fetcher=ProjectFetcher(allowed_protocols=("file",))).render(
     font_config=FontConfiguration())
+if hasattr(typography, "justify_document"):  # post-layout CJK justification, as render_pdf
+    typography.justify_document(document)
+    patch_source += " + justify_document"
 t2 = time.perf_counter()
 pdf = document.write_pdf(pdf_identifier=job["identifier"].encode(), pdf_tags=False,
                          custom_metadata=True)
