@@ -179,6 +179,8 @@ def halfwidth_punctuation(notice: LintNotice) -> Iterator[Finding]:
         for index, char in enumerate(text):
             before = text[index - 1] if index else ""
             after = text[index + 1] if index + 1 < len(text) else ""
+            if char == "!" and after == "[":
+                continue  # Markdown image: ![说明](路径)
             if char in _HALFWIDTH and (is_cjk(before) or (is_han(after) and not before.isalnum())):
                 yield _width(span, index, char, _HALFWIDTH[char])
             elif char == "." and is_han(before) and (not after or after.isspace() or is_cjk(after)):

@@ -69,6 +69,8 @@ def to_date(value: Any) -> dt.date:
 
 def to_text_list(value: Any) -> tuple[str, ...]:
     """A list of texts; a single text is a list of one (one issuer, one attachment)."""
+    if isinstance(value, dict):
+        raise Invalid("应为列表（每项一行，以“- ”开头）或一段文字，不是“字段: 值”的映射")
     items = value if isinstance(value, list) else [value]
     if not items:
         raise Invalid("列表不能为空")
