@@ -11,7 +11,9 @@ from .content import find_issue
 from .diagnostics import Diagnostics
 from .issue import Issue, load_issue
 from .output import build_lock, write_atomic
-from .render_pdf import render_pdf, render_print_html
+from .render_html import (PLACES_FILE, PrintEdition, Site, SiteIssue, places_json, published_site,
+                          write_site)
+from .render_pdf import PagePlace, render_pdf, render_print_html
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +22,8 @@ class BuildResult:
     pdf_path: Path
     pages: int
     seconds: float
+    site: Site | None = None
+    """The HTML edition written to build/site/, if it was asked for."""
 
 
 def pdf_name(issue: Issue) -> str:
@@ -27,18 +31,31 @@ def pdf_name(issue: Issue) -> str:
 
 
 def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
-                encoding: str | None = None, font_config=None) -> BuildResult | None:
-    """Build one issue into build/<issue>/; None (and nothing written) if there are errors."""
+                encoding: str | None = None, font_config=None,
+                site: bool = True) -> BuildResult | None:
+    """Build one issue into build/<issue>/ and, with ``site``, the HTML edition of all issues
+    into build/site/; None (and nothing written) if there are errors."""
     started = time.perf_counter()
     issue = load_issue(config, find_issue(config, key), diags, encoding)
     if issue is None:
         return None
     html = render_print_html(issue, config)
-    pdf, pages = render_pdf(html, config, issue, diags, font_config=font_config)
+    places: dict[str, PagePlace] = {}
+    pdf, pages = render_pdf(html, config, issue, diags, font_config=font_config, places=places)
     if diags.errors:
         return None
+    edition = None
+    if site:
+        edition = published_site(config, diags, SiteIssue(issue, PrintEdition(pdf, places)),
+                                 encoding)
+        if diags.errors:
+            return None
     out = config.build_dir / issue.meta.key
     with build_lock(out):
         write_atomic(out / "print.html", html)
         write_atomic(out / pdf_name(issue), pdf)
-    return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started)
+        write_atomic(out / PLACES_FILE, places_json(places))
+    if edition is not None:
+        write_site(config, edition)
+    return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
+                       edition)

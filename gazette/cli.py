@@ -66,6 +66,22 @@ def build(issue: str | None, config_path: Path, encoding: str | None) -> None:
     rel = result.pdf_path.relative_to(config.root)
     click.echo(f"{config.name} {result.issue.meta.label}：{len(result.issue.notices)} 篇，"
                f"{result.pages} 页，{len(diags.warnings)} 个警告；{rel}（{result.seconds:.1f} 秒）")
+    if result.site is not None:
+        _echo_site(config, result.site)
+
+
+def _echo_site(config, site) -> None:
+    """One line about the HTML edition: where it is, and what a notice page costs a reader."""
+    from .render_html import SITE_FOLDER
+
+    def kb(size: int) -> str:
+        return f"{size / 1024:.0f} KB"
+
+    costs = sorted(site.notice_costs.values())
+    cost = f"公文页面首次打开 {kb(costs[0])}–{kb(costs[-1])}（含字体），" if costs else ""
+    folder = (config.build_dir / SITE_FOLDER).relative_to(config.root)
+    click.echo(f"网页版：{folder}/，{len(site.pages)} 个页面；{cost}"
+               f"搜索索引 {kb(site.search.index_bytes)}")
 
 
 @main.command()

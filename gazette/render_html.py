@@ -1,0 +1,394 @@
+"""The HTML edition: every issue in content/ as one static site (build/site/).
+
+The site is rendered in memory as ``{site path: bytes or file}``, so ``gazette build`` writes it
+next to the PDF and ``gazette serve`` serves it straight from memory. Notice bodies come from
+the same partials/notice.html as print, with the web helpers (plain titles, browser line
+breaking); only the layouts in layouts/html/ differ.
+
+Layout of the site (all links relative, so it works under any prefix such as site_url's):
+
+- ``index.html``: archive home, every issue newest first;
+- ``<year>/<number>/``: the issue (masthead and 目录), ``issue.json``, a copy of the PDF;
+- ``<year>/<number>/<slug>/``: one page per notice, its permalink built from the notice's slug
+  (front matter ``slug`` or the 发文字号), never from its position;
+- ``search/``: the search page and its index (gazette.search); ``feed.xml``, ``sitemap.xml``;
+- ``assets/``: stylesheet, script and the subset web fonts (gazette.webfonts).
+
+Page numbers and ``….pdf#page=N`` links come from the real layout: the build passes the pages
+of each notice out of WeasyPrint (gazette.render_pdf.element_pages) and keeps them in
+build/<issue>/pages.json for the preview and later builds of other issues.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from .config import Config
+from .content import issue_dirs
+from .diagnostics import Diagnostics, Location, relative
+from .issue import Issue, Notice, format_date, load_issue
+from .output import build_lock, write_atomic
+from .render_pdf import PagePlace
+from .search import SearchDoc, SearchIndex, build_index
+from .templates import edition_environment, web_helpers
+from .webfonts import WEB_ROLES, FontSet, font_stacks, preview_css, role_texts, subset_site, visible
+
+SITE_FOLDER = "site"
+PLACES_FILE = "pages.json"
+FEED_ISSUES = 12
+"""The Atom feed carries the newest issues and their notices, not the whole archive."""
+
+FileData = bytes | Path
+"""A site file's content: bytes rendered in memory, or a file to copy (PDFs, images)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrintEdition:
+    """What the web edition knows of an issue's print PDF: the file and where notices landed."""
+
+    pdf: FileData | None
+    places: dict[str, PagePlace] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIssue:
+    issue: Issue
+    printed: PrintEdition
+
+    @property
+    def key(self) -> str:
+        return self.issue.meta.key
+
+    @property
+    def path(self) -> str:
+        return f"{self.issue.meta.year}/{self.issue.meta.number}/"
+
+    @property
+    def pdf_path(self) -> str | None:
+        return f"{self.path}{self.key}.pdf" if self.printed.pdf is not None else None
+
+    def notice_path(self, notice: Notice) -> str:
+        return f"{self.path}{notice.slug}/"
+
+    def place(self, notice: Notice) -> PagePlace | None:
+        return self.printed.places.get(notice.anchor)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    files: dict[str, FileData]
+    pages: tuple[str, ...]
+    """Site paths of the HTML pages (2020/7/index.html …)."""
+    search: SearchIndex
+    fonts: FontSet | None
+    notice_costs: dict[str, int]
+    """Notice page → bytes a first visit downloads: HTML, stylesheets and the fonts it uses."""
+
+
+def places_json(places: dict[str, PagePlace]) -> bytes:
+    data = {k: [p.first, p.last, p.folio] for k, p in sorted(places.items())}
+    return json.dumps(data, ensure_ascii=False, indent=0).encode("utf-8")
+
+
+def read_print_edition(config: Config, key: str) -> PrintEdition:
+    """The PDF and page places a previous build left in build/<issue>/ (empty if none)."""
+    folder = config.build_dir / key
+    pdf = folder / f"{key}.pdf"
+    places: dict[str, PagePlace] = {}
+    try:
+        raw = json.loads((folder / PLACES_FILE).read_text(encoding="utf-8"))
+        places = {k: PagePlace(*v) for k, v in raw.items()}
+    except (OSError, ValueError, TypeError):
+        places = {}
+    return PrintEdition(pdf if pdf.is_file() else None, places)
+
+
+def load_site_issues(config: Config, diags: Diagnostics, *, current: SiteIssue | None = None,
+                     encoding: str | None = None) -> list[SiteIssue]:
+    """Every issue in content/, newest first. An issue with errors (other than the one being
+    built) is left out with a warning, so one broken back issue does not stop a build."""
+    issues = []
+    for path in issue_dirs(config):
+        if current is not None and path.name == current.key:
+            issues.append(current)
+            continue
+        local = Diagnostics()
+        issue = load_issue(config, path, local, encoding)
+        if issue is None:
+            first = local.errors[0] if local.errors else None
+            diags.warning("site.issue-skipped",
+                          f"{path.name} 这一期有错误，网页版中暂不收录" +
+                          (f"：{first.message}" if first else ""),
+                          first.location if first else Location(relative(path, config.root)),
+                          f"运行 gazette check {path.name} 查看全部问题")
+            continue
+        issues.append(SiteIssue(issue, read_print_edition(config, path.name)))
+    return sort_issues(issues)
+
+
+def sort_issues(issues: list[SiteIssue]) -> list[SiteIssue]:
+    return sorted(issues, key=lambda s: (s.issue.meta.year, s.issue.meta.number), reverse=True)
+
+
+def href_from(page: str) -> Callable[[str], str]:
+    """Relative link from the page at site path ``page`` to site path ``target``."""
+    root = "../" * page.count("/")
+
+    def href(target: str) -> str:
+        return (root + quote(target, safe="/#")) or "./"
+
+    return href
+
+
+class _Renderer:
+    """Renders pages with the shared context; one per site build."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.env = edition_environment(config)
+        self.helpers = web_helpers(config)
+
+    def page(self, template: str, path: str, **context) -> str:
+        href = href_from(path)
+        return self.env.get_template(template).render(
+            config=self.config, page_path=path, href=href, root=href(""),
+            absolute=lambda target: absolute_url(self.config, target),
+            **self.helpers, **context)
+
+
+def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset",
+                font_prefix: str = "/_gazette/fonts/") -> Site:
+    """Render the whole site in memory.
+
+    ``fonts="subset"`` cuts the bundled fonts to the site's characters (published site);
+    ``fonts="preview"`` points the @font-face rules at the whole fonts under ``font_prefix``,
+    which the preview server serves, so a save never waits for subsetting.
+    """
+    issues = sort_issues(issues)
+    renderer = _Renderer(config)
+    files: dict[str, FileData] = {}
+    html: dict[str, str] = {}
+    docs: list[SearchDoc] = []
+    for site_issue in issues:
+        html.update(render_issue_pages(renderer, site_issue))
+        files.update(issue_files(config, site_issue))
+        docs += search_docs(site_issue)
+    html["index.html"] = renderer.page("html/home.html", "index.html", issues=issues)
+    html["search/index.html"] = renderer.page("html/search.html", "search/index.html")
+    search = build_index(docs)
+    files.update(search.files)
+    files.update(_feeds(renderer, issues))
+    script = (config.layouts_dir / "html" / "search.js").read_bytes()
+    files["assets/search.js"] = script
+    files["assets/site.css"] = renderer.env.get_template("html/site.css.j2").render(
+        roles=WEB_ROLES, stacks=font_stacks(config)).encode("utf-8")
+    page_chars = {path: role_texts(text) for path, text in html.items()}
+    font_set = None
+    if fonts == "subset":
+        font_set = subset_site(config, _site_chars(page_chars, docs, script.decode("utf-8")))
+        files["assets/fonts.css"] = font_set.css("fonts/").encode("utf-8")
+        files.update({f.path: f.data for f in font_set.fonts.values()})
+    else:
+        files["assets/fonts.css"] = preview_css(config, font_prefix).encode("utf-8")
+    files.update({path: text.encode("utf-8") for path, text in html.items()})
+    costs = {}
+    if font_set is not None:
+        shared = len(files["assets/fonts.css"]) + len(files["assets/site.css"])
+        for site_issue in issues:
+            for notice in site_issue.issue.notices:
+                path = site_issue.notice_path(notice) + "index.html"
+                families = font_set.families_for(page_chars[path])
+                costs[path] = (len(files[path]) + shared +
+                               sum(len(font_set.fonts[f].data) for f in families))
+    return Site(files, tuple(sorted(html)), search, font_set, costs)
+
+
+def render_issue_pages(renderer: _Renderer, site_issue: SiteIssue) -> dict[str, str]:
+    """The issue page and its notice pages; they link only within the issue and to the root."""
+    pages = {}
+    issue = site_issue.issue
+    index = site_issue.path + "index.html"
+    pages[index] = renderer.page("html/issue.html", index, si=site_issue, issue=issue)
+    notices = issue.notices
+    for number, notice in enumerate(notices):
+        path = site_issue.notice_path(notice) + "index.html"
+        section = next(s for s in issue.sections if notice in s.notices)
+        pages[path] = renderer.page(
+            "html/notice.html", path, si=site_issue, issue=issue, notice=notice,
+            section=section, place=site_issue.place(notice),
+            prev=notices[number - 1] if number > 0 else None,
+            next=notices[number + 1] if number + 1 < len(notices) else None)
+    return pages
+
+
+def issue_files(config: Config, site_issue: SiteIssue) -> dict[str, FileData]:
+    """issue.json, the PDF copy and the notices' images (kept at their relative paths)."""
+    files: dict[str, FileData] = {}
+    issue = site_issue.issue
+    if site_issue.pdf_path:
+        files[site_issue.pdf_path] = site_issue.printed.pdf
+    for notice in issue.notices:
+        source_dir = notice.source.path.parent
+        for image in notice.body.images:
+            rel = Path(os.path.relpath(image, source_dir)).as_posix()
+            if not rel.startswith("../"):
+                files[posixpath.normpath(site_issue.notice_path(notice) + rel)] = image
+    files[site_issue.path + "issue.json"] = json.dumps(
+        issue_json(config, site_issue), ensure_ascii=False, indent=1).encode("utf-8")
+    return files
+
+
+def absolute_url(config: Config, path: str) -> str | None:
+    if not config.site_url:
+        return None
+    return config.site_url.rstrip("/") + "/" + quote(path, safe="/#")
+
+
+def issue_json(config: Config, site_issue: SiteIssue) -> dict:
+    """The machine-readable issue: what an archive or a data portal needs to list it."""
+    meta = site_issue.issue.meta
+    notices = []
+    for section in site_issue.issue.sections:
+        for notice in section.notices:
+            place = site_issue.place(notice)
+            path = site_issue.notice_path(notice)
+            notices.append({
+                "title": notice.meta.title,
+                "doc_number": notice.meta.doc_number,
+                "issuers": list(notice.meta.issuers),
+                "date": notice.meta.date.isoformat() if notice.meta.date else None,
+                "section": section.name,
+                "kind": notice.meta.kind,
+                "slug": notice.slug,
+                "pages": ({"printed": place.folio, "pdf_first": place.first,
+                           "pdf_last": place.last} if place else None),
+                "permalink": absolute_url(config, path) or path,
+            })
+    return {
+        "gazette": config.name,
+        "year": meta.year,
+        "number": meta.number,
+        "cumulative": meta.cumulative,
+        "label": meta.label,
+        "published": meta.published.isoformat(),
+        "url": absolute_url(config, site_issue.path) or site_issue.path,
+        "pdf": (absolute_url(config, site_issue.pdf_path) or site_issue.pdf_path)
+        if site_issue.pdf_path else None,
+        "notices": notices,
+    }
+
+
+def search_docs(site_issue: SiteIssue) -> list[SearchDoc]:
+    docs = []
+    for section in site_issue.issue.sections:
+        for notice in section.notices:
+            meta = notice.meta
+            parts = [meta.title, meta.number_line or meta.doc_number or "", meta.addressees or "",
+                     *notice.body.paragraphs, *meta.attachments, *meta.issuers,
+                     format_date(meta.date) if meta.date else "", meta.note or ""]
+            docs.append(SearchDoc(
+                path=site_issue.notice_path(notice), title=meta.title,
+                doc_number=meta.doc_number, issue=site_issue.issue.meta.label,
+                section=section.name, date=meta.date.isoformat() if meta.date else None,
+                text="\n".join(p for p in parts if p)))
+    return docs
+
+
+def _site_chars(page_chars: dict[str, dict[str, set[str]]], docs: list[SearchDoc],
+                script: str) -> dict[str, set[str]]:
+    """Characters per role over all pages, plus what search.js writes into the search page:
+    snippets (body), titles (宋) and the labels and messages (黑)."""
+    chars: dict[str, set[str]] = {}
+    for roles in page_chars.values():
+        for role, text in roles.items():
+            chars.setdefault(role, set()).update(text)
+
+    def add(role: str, text: str) -> None:
+        chars.setdefault(role, set()).update(visible(text))
+
+    for doc in docs:
+        add("fang", doc.text)
+        add("song", doc.title)
+        add("ui", f"{doc.doc_number or ''}{doc.issue}{doc.section}")
+    add("ui", "".join(ch for ch in script if ord(ch) > 0x2000))
+    add("ui", "0123456789")
+    return chars
+
+
+def _feeds(renderer: _Renderer, issues: list[SiteIssue]) -> dict[str, bytes]:
+    """Atom feed of the newest issues and their notices, and sitemap.xml; both need absolute
+    URLs, so they are only written when config.yaml gives gazette.site_url."""
+    config = renderer.config
+    if not config.site_url or not issues:
+        return {}
+
+    def url(path: str) -> str:
+        return absolute_url(config, path) or path
+
+    updated = max(s.issue.meta.published for s in issues)
+    feed = renderer.env.get_template("html/feed.xml.j2").render(
+        config=config, issues=issues[:FEED_ISSUES], url=url, stamp=_stamp, updated=updated)
+    pages = ["", "search/"]
+    for site_issue in issues:
+        pages.append(site_issue.path)
+        pages += [site_issue.notice_path(n) for n in site_issue.issue.notices]
+    sitemap = renderer.env.get_template("html/sitemap.xml.j2").render(
+        urls=[url(p) for p in pages])
+    return {"feed.xml": feed.encode("utf-8"), "sitemap.xml": sitemap.encode("utf-8")}
+
+
+def _stamp(date: dt.date) -> str:
+    """RFC 3339 midnight in China Standard Time (the gazette's own dates carry no time)."""
+    return f"{date.isoformat()}T00:00:00+08:00"
+
+
+def write_site(config: Config, site: Site) -> Path:
+    """Write the site to build/site/ file by file (atomically), then remove files it no
+    longer has, such as the page of a notice whose slug changed."""
+    out = config.build_dir / SITE_FOLDER
+    with build_lock(out):
+        for path, data in site.files.items():
+            target = out / path
+            if isinstance(data, Path):
+                if _same_file(data, target):
+                    continue
+                data = data.read_bytes()
+            elif target.is_file() and target.stat().st_size == len(data) \
+                    and target.read_bytes() == data:
+                continue
+            write_atomic(target, data)
+        keep = {out / p for p in site.files}
+        for file in sorted(out.rglob("*"), reverse=True):
+            if file.name.startswith("."):
+                continue
+            if file.is_file() and file not in keep:
+                file.unlink()
+            elif file.is_dir() and not any(file.iterdir()):
+                file.rmdir()
+    return out
+
+
+def _same_file(source: Path, target: Path) -> bool:
+    try:
+        a, b = source.stat(), target.stat()
+    except FileNotFoundError:
+        return False
+    return a.st_size == b.st_size and source.read_bytes() == target.read_bytes()
+
+
+def published_site(config: Config, diags: Diagnostics, current: SiteIssue,
+                   encoding: str | None = None) -> Site:
+    """The site as ``gazette build`` publishes it: all issues, subset fonts."""
+    site = render_site(config, load_site_issues(config, diags, current=current, encoding=encoding))
+    if site.fonts is not None and site.fonts.missing:
+        chars = "、".join(f"{c}（U+{ord(c):04X}）" for c in sorted(site.fonts.missing))
+        diags.warning("site.missing-glyph", f"网页版中这些字符没有随附字体，将用读者电脑上的字体显示：{chars}",
+                      Location("layouts/html"))
+    return site
