@@ -36,7 +36,7 @@ class PageMetrics:
     title_pt: float = 18
     title_line_pt: float = 28
     toc_pt: float = 12
-    table_pt: float = 10.5
+    table_pt: float = 9
     folio_pt: float = 12
     folio_gap: float = 6
     head_pt: float = 9
@@ -52,8 +52,9 @@ class PageMetrics:
 
 
 PAGE_STYLES = {
-    # The printed 银川 2020-07: A4, one column, 仿宋 小四.
-    "gazette": PageMetrics(),
+    # The printed 银川 2020-07: A4, one column, 仿宋 五号; calibrated so that every notice
+    # starts within a page of the printed 目录 (tests/test_layout.py reports the drift).
+    "gazette": PageMetrics(top=28, bottom=22, body_pt=10.5, line_pt=17),
     # Two balanced columns of 五号 text, titles spanning both (银川 2022-05, 大武口 2021-08).
     "two-column": PageMetrics(body_pt=10.5, line_pt=16, title_pt=16, title_line_pt=24,
                               columns=2, notice_gap=24, inner=20, outer=18),
@@ -131,7 +132,7 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from .typography import install_cjk_justification
+    from .typography import install_cjk_justification, justify_document
 
     install_cjk_justification()
     allowed = tuple(p.resolve() for p in (config.layouts_dir, config.fonts_dir, config.content_dir))
@@ -144,6 +145,7 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
         document = HTML(string=html, base_url=str(issue.path.resolve()) + "/",
                         url_fetcher=_project_fetcher(allowed, refused)).render(
             font_config=font_config)
+        justify_document(document)
         pdf = document.write_pdf(pdf_identifier=_identifier(issue, config),
                                  pdf_tags=False, custom_metadata=True)
         if places is not None:

@@ -1,10 +1,11 @@
 """Chinese typography that the CSS engine does not do by itself.
 
-- :func:`install_cjk_justification`: WeasyPrint 70 justifies by stretching spaces only, so
-  Chinese lines (no spaces) stay ragged. The patch spreads a line's free space evenly between
-  all characters (clreq's last-resort expansion) through letter-spacing, which inserts no
-  character: extracted text stays clean. It replaces ``weasyprint.layout.inline.justify_line``,
-  a private function, so weasyprint is pinned and tests/test_typography.py guards it.
+- :func:`justify_document`: WeasyPrint 70 justifies by stretching spaces only, so Chinese
+  lines (no spaces) stay ragged. After layout, each non-final line of a justified block gets
+  its free space spread evenly between all characters (clreq's last-resort expansion) through
+  letter-spacing, which inserts no character: extracted text stays clean. It works on
+  WeasyPrint's page boxes and replaces ``layout.inline.justify_line`` for Chinese lines, both
+  private, so weasyprint is pinned and tests/test_typography.py guards it.
 - :func:`title_lines`: breaks a title into balanced lines (梯形/菱形) at word boundaries,
   measured with the real font, never leaving a last line of one or two characters.
 """
@@ -23,7 +24,11 @@ WEASYPRINT_VERSION = "70.0"
 
 
 def install_cjk_justification() -> None:
-    """Make ``text-align: justify`` work for Chinese lines (idempotent)."""
+    """Keep WeasyPrint from stretching the odd space in Chinese lines (idempotent).
+
+    Chinese lines are justified after layout by :func:`justify_document`, which sees
+    exactly the lines that will be drawn; during layout they are left start-aligned.
+    """
     import weasyprint
     from weasyprint.layout import inline
 
@@ -36,17 +41,71 @@ def install_cjk_justification() -> None:
     original = inline.justify_line
 
     def justify_line(context, line, extra_width):
-        text = "".join(_texts(line)).rstrip()
-        if extra_width <= 0 or not _CJK.search(text):
-            return original(context, line, extra_width)
-        gaps = len(text) - 1
-        if gaps < 1:
+        if _CJK.search("".join(_texts(line))):
             return None
-        _spread(context, line, 2 * extra_width / gaps, 0.0, [len(text)])
-        return None
+        return original(context, line, extra_width)
 
     justify_line._gazette = True
     inline.justify_line = justify_line
+
+
+MAX_STRETCH_EM = 6.0
+"""A line short by more than this is not stretched (it ends early for a reason)."""
+
+
+def justify_document(document) -> int:
+    """Justify every non-final line of every ``text-align: justify`` block with Chinese text.
+
+    The free space is spread evenly between all characters through letter-spacing, so no
+    character is inserted and extracted text stays clean. Returns the number of lines set.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    lines: list[tuple[object, object]] = []
+    last_line: dict[int, object] = {}
+
+    def walk(box, block):
+        for child in getattr(box, "children", ()):
+            if isinstance(child, boxes.LineBox):
+                lines.append((child, block))
+                if block.element is not None:
+                    last_line[id(block.element)] = child
+            elif isinstance(child, boxes.BlockContainerBox) and not isinstance(
+                    child, boxes.LineBox):
+                walk(child, child)
+            elif isinstance(child, boxes.ParentBox):
+                walk(child, block)
+
+    for page in document.pages:
+        walk(page._page_box, page._page_box)
+    done = 0
+    for line, block in lines:
+        if block.style["text_align_all"] != "justify" or last_line.get(id(block.element)) is line:
+            continue
+        text = "".join(_texts(line)).rstrip()
+        if not _CJK.search(text):
+            continue
+        right = max((c.position_x + c.margin_width() for c in line.children
+                     if c.is_in_normal_flow()), default=None)
+        if right is None:
+            continue
+        extra = block.content_box_x() + block.width - right
+        if extra <= 0.01 or extra > MAX_STRETCH_EM * block.style["font_size"]:
+            continue
+        visible = _visible(text)
+        if visible < 2:
+            continue
+        _spread(line, extra / (visible - 1), 0.0, [len(text)])
+        done += 1
+    return done
+
+
+ZERO_WIDTH = set("\u200b\u200c\u200d\u2060\ufeff")
+"""Characters that draw nothing and take no letter-spacing (the word joiners we insert)."""
+
+
+def _visible(text: str) -> int:
+    return sum(1 for char in text if char not in ZERO_WIDTH)
 
 
 def _texts(box):
@@ -60,28 +119,22 @@ def _texts(box):
                 yield from _texts(child)
 
 
-def _spread(context, box, spacing: float, x_advance: float, remaining: list[int]) -> float:
+def _spread(box, spacing: float, x_advance: float, remaining: list[int]) -> float:
     """Add ``spacing`` after every character but the line's last; shift what follows."""
     from weasyprint.formatting_structure import boxes
-    from weasyprint.text.line_break import create_layout, line_size
 
     if isinstance(box, boxes.TextBox):
         box.position_x += x_advance
         count = min(len(box.text), remaining[0])
         remaining[0] -= count
+        count = _visible(box.text[:count])
         if count == 0:
             return x_advance
         style = box.style.copy()
         base = 0 if style["letter_spacing"] == "normal" else style["letter_spacing"]
         style["letter_spacing"] = base + spacing
-        layout = create_layout(box.text, style, context, max_width=None,
-                               justification_spacing=box.justification_spacing)
-        first_line, _ = layout.get_first_line()
-        width, _ = line_size(first_line, style)
-        layout.deactivate()
-        grow = width - box.width
         box.style = style
-        box.pango_layout = layout
+        grow = spacing * count
         box.width += grow
         return x_advance + grow
     if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
@@ -89,7 +142,7 @@ def _spread(context, box, spacing: float, x_advance: float, remaining: list[int]
         before = x_advance
         for child in box.children:
             if child.is_in_normal_flow():
-                x_advance = _spread(context, child, spacing, x_advance, remaining)
+                x_advance = _spread(child, spacing, x_advance, remaining)
         box.width += x_advance - before
         return x_advance
     box.translate(x_advance, 0)

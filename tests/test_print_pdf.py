@@ -122,7 +122,7 @@ def test_no_paragraph_is_lost(built):
 
 def test_signatures_dates_and_notes_are_printed(built):
     result, pdf, _ = built
-    everything = "".join(pdf.squashed)
+    everything = "".join(pdf.body_text(i, _heads(result)) for i in range(len(pdf.texts)))
     for notice in result.issue.notices:
         meta = notice.meta
         if meta.date:

@@ -22,7 +22,9 @@ from . import blocks, render, roles
 
 _APPENDIX_LABEL = re.compile(r"^(附件\s*\d*)[\s\u3000]+(.+)$")
 _ATTACHMENT_ITEM = re.compile(r"^(附件\s*\d*\s*[：:])?\s*(\d+[.．、](?!\d))?\s*(.*)$")
-_KEEP_TAIL = re.compile(r"(?:[^\s\u3000][\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\u2014\u2026”’》）]*){2}$")
+_OPENING = set("（《「『【〔“‘([")
+WORD_JOINER = "\u2060"
+_NUMBER_JOINT = re.compile(r"(\d[.．\-－—~～/:：])(?=\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +157,16 @@ def _apply_roles(part: list[Token], *, chronicle: bool, context: _Context) -> No
         i += 1
 
 
+def _set_numbers_solid(inline: Token) -> None:
+    """Forbid breaks inside numbers (121.6, 2020-2030, 1-8月): GB/T 15835 keeps a number on
+    one line. WeasyPrint 70 sometimes breaks after the point; a WORD JOINER prevents it."""
+    for child in inline.children or []:
+        if child.type == "text":
+            child.content = _NUMBER_JOINT.sub(lambda m: m.group(1) + WORD_JOINER, child.content)
+
+
 def _set_paragraph(open_: Token, close: Token, inline: Token, role: roles.Role | None) -> None:
+    _set_numbers_solid(inline)
     if role is None:
         _keep_tail(inline)
         return
@@ -184,21 +195,30 @@ def _wrap_lead(inline: Token, length: int, css_class: str) -> None:
 
 
 def _keep_tail(inline: Token) -> None:
-    """Keep a paragraph's last two characters (and closing punctuation) on one line.
+    """Keep a paragraph's last character from standing alone on the last line (孤字).
 
-    This prevents 孤字, a last line holding one character, without inserting any character:
-    the tail is a white-space: nowrap span.
+    A WORD JOINER (U+2060) before the last character forbids the break there; everything
+    between the last two characters is punctuation that cannot start a line anyway. It is
+    invisible, draws no glyph and is absent from the PDF's extracted text. (A nowrap span
+    would do the same in theory, but WeasyPrint 70 then backs up to a bad break.)
     """
     children = inline.children or []
     if not children or children[-1].type != "text":
         return
-    last = children[-1]
-    match = _KEEP_TAIL.search(last.content)
-    if not match or match.start() == 0:
+    text = children[-1].content
+    position = len(text)
+    while position > 0 and not _is_core(text[position - 1]):
+        position -= 1
+    position -= 1  # the last character itself
+    while position > 0 and text[position - 1] in _OPENING:
+        position -= 1
+    if position <= 0:
         return
-    head, tail = last.content[: match.start()], last.content[match.start():]
-    inline.children = children[:-1] + [_text(head), _html('<span class="gw-keep">'), _text(tail),
-                                       _html("</span>")]
+    children[-1].content = text[:position] + WORD_JOINER + text[position:]
+
+
+def _is_core(char: str) -> bool:
+    return char.isalnum()
 
 
 def _attachment_block(inline: Token, open_: Token) -> Token:

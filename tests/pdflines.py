@@ -1,0 +1,61 @@
+"""Printed lines with positions and fonts (pdfminer), for measuring layout rules on a PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pdfminer.high_level import extract_pages
+from pdfminer.layout import LAParams, LTChar, LTTextLine
+
+
+@dataclass(frozen=True)
+class Line:
+    page: int
+    text: str
+    x0: float
+    x1: float
+    top: float
+    size: float
+    fonts: tuple[str, ...]
+    """Font name of each character (subset prefix removed): GzFang, GzHei…"""
+
+    @property
+    def centre(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def read_lines(path: Path) -> tuple[list[Line], list[tuple[float, float]]]:
+    """Every text line of the PDF, top to bottom per page, and each page's (width, height)."""
+    params = LAParams(char_margin=50.0, line_margin=0.1, word_margin=0.5, boxes_flow=None)
+    lines: list[Line] = []
+    sizes = []
+    for number, page in enumerate(extract_pages(path, laparams=params)):
+        sizes.append((page.width, page.height))
+        found = []
+
+        def walk(item):
+            if isinstance(item, LTTextLine):
+                found.append(item)
+                return
+            for child in getattr(item, "_objs", None) or []:
+                walk(child)
+
+        walk(page)
+        rows: dict[int, list] = {}
+        for item in found:
+            chars = [c for c in item if isinstance(c, LTChar) and c.get_text().strip()]
+            if not chars:
+                continue
+            key = next((k for k in rows if abs(k / 10 - chars[0].y0) < 1.0),
+                       round(chars[0].y0 * 10))
+            rows.setdefault(key, []).extend(chars)
+        for key in sorted(rows, reverse=True):
+            # pdfminer may split one printed line in two (e.g. at 〔); merge by baseline.
+            chars = sorted(rows[key], key=lambda c: c.x0)
+            lines.append(Line(
+                page=number, text="".join(c.get_text() for c in chars),
+                x0=chars[0].x0, x1=chars[-1].x1, top=page.height - max(c.y1 for c in chars),
+                size=round(max(c.size for c in chars), 1),
+                fonts=tuple(c.fontname.split("+")[-1] for c in chars)))
+    return lines, sizes

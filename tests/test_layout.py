@@ -1,0 +1,165 @@
+"""Chinese layout rules measured on the bundled issue's PDF (character positions by pdfminer)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gazette.render_pdf import PAGE_STYLES
+
+from .pdflines import Line, read_lines
+
+PRINTED_STARTS = [3, 3, 4, 4, 5, 6, 7, 8, 15, 28, 39, 43, 47, 54, 60, 63, 64, 68]
+"""First page of each notice in the printed 银川 2020年第7期 目录."""
+
+NO_LINE_START = set("，。、；：？！）》」』】〕…’”")
+NO_LINE_END = set("（《「『【〔“‘")
+BODY_FONTS = {"GzFang", "GzHei", "GzKai"}
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def printed(sample_build):
+    result, _ = sample_build
+    lines, sizes = read_lines(result.pdf_path)
+    return result, lines, sizes
+
+
+def _edges(page: int, width: float) -> tuple[float, float]:
+    """Left and right edge of the text block; physical page 0 is a right-hand page."""
+    m = PAGE_STYLES["gazette"]
+    left, right = (m.inner, m.outer) if page % 2 == 0 else (m.outer, m.inner)
+    return left * MM, width - right * MM
+
+
+def _body_lines(lines: list[Line], sizes) -> list[tuple[Line, Line | None, float, float]]:
+    """(line, next line on the page, left edge, right edge) for body-text lines."""
+    m = PAGE_STYLES["gazette"]
+    out = []
+    for i, line in enumerate(lines):
+        if line.page < 4 or line.size != m.body_pt or line.fonts[0] not in BODY_FONTS:
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) and lines[i + 1].page == line.page else None
+        left, right = _edges(line.page, sizes[line.page][0])
+        out.append((line, nxt, left, right))
+    return out
+
+
+def _continues(line: Line, nxt: Line | None, left: float) -> bool:
+    """The next line carries on the same paragraph: flush left, same size, one leading below."""
+    m = PAGE_STYLES["gazette"]
+    return (nxt is not None and abs(nxt.x0 - left) < 0.3 and nxt.size == line.size
+            and abs(nxt.top - line.top - m.line_pt) < 1.0 and line.x0 >= left - 0.3)
+
+
+def test_notices_start_within_a_page_of_the_printed_issue(printed):
+    result, _lines, _ = printed
+    from .pdftext import PdfPages, squash
+
+    pdf = PdfPages(result.pdf_path)
+    ours = []
+    for notice in result.issue.notices:
+        title = squash(notice.meta.title)
+        index = next(i for i, text in enumerate(pdf.squashed) if title in text and i > 3)
+        ours.append(pdf.folios[index])
+    drift = [o - p for o, p in zip(ours, PRINTED_STARTS, strict=True)]
+    report = ", ".join(f"{n.meta.doc_number or n.meta.title[:6]}:{d:+d}"
+                       for n, d in zip(result.issue.notices, drift, strict=True))
+    print("drift per notice (ours − printed):", report)
+    assert all(abs(d) <= 1 for d in drift), report
+
+
+def test_non_final_lines_end_flush_with_the_right_edge(printed):
+    _result, lines, sizes = printed
+    checked, ragged = 0, []
+    for line, nxt, left, right in _body_lines(lines, sizes):
+        if _continues(line, nxt, left):
+            checked += 1
+            if abs(line.x1 - right) > 0.5:
+                ragged.append((line.page + 1, round(right - line.x1, 2), line.text[:20]))
+    assert checked > 1000
+    assert not ragged, ragged[:10]
+
+
+def test_no_line_starts_or_ends_with_forbidden_punctuation(printed):
+    _result, lines, _ = printed
+    starts = [(ln.page + 1, ln.text[:15]) for ln in lines if ln.text[0] in NO_LINE_START]
+    ends = [(ln.page + 1, ln.text[-15:]) for ln in lines if ln.text[-1] in NO_LINE_END]
+    assert not starts, starts[:10]
+    assert not ends, ends[:10]
+
+
+def test_dashes_and_ellipses_are_never_split(printed):
+    _result, lines, _ = printed
+    for before, after in zip(lines, lines[1:], strict=False):
+        for mark in "—…":
+            assert not (before.text.endswith(mark) and after.text.startswith(mark)), before.text
+
+
+def test_no_paragraph_ends_with_a_lone_character(printed):
+    _result, lines, sizes = printed
+    lone = []
+    for line, nxt, left, _right in _body_lines(lines, sizes):
+        previous = lines[lines.index(line) - 1] if lines.index(line) else None
+        is_last = not _continues(line, nxt, left)
+        continued_from = previous is not None and previous.page == line.page and _continues(
+            previous, line, left)
+        core = re.sub(r"[\W_]", "", line.text)
+        if is_last and continued_from and len(core) < 2:
+            lone.append((line.page + 1, line.text))
+    assert not lone, lone
+
+
+def test_titles_are_centred(printed):
+    _result, lines, sizes = printed
+    m = PAGE_STYLES["gazette"]
+    titles = [ln for ln in lines if ln.size == m.title_pt and ln.fonts[0] == "GzTitle"]
+    assert len(titles) > 30
+    for line in titles:
+        left, right = _edges(line.page, sizes[line.page][0])
+        assert abs(line.centre - (left + right) / 2) < 1.0, line.text
+
+
+def test_dates_sit_four_characters_from_the_right_edge(printed):
+    _result, lines, sizes = printed
+    m = PAGE_STYLES["gazette"]
+    dates = [ln for ln in lines if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", ln.text)
+             and ln.size == m.body_pt]
+    assert len(dates) >= 15
+    for line in dates:
+        _left, right = _edges(line.page, sizes[line.page][0])
+        assert abs(right - 4 * m.body_pt - line.x1) < 0.6, (line.page + 1, line.text)
+
+
+def test_issuers_are_centred_over_the_date(printed):
+    _result, lines, _ = printed
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", line.text) and lines[i - 1].text.endswith(
+                ("政府", "办公室", "杨玉经")):
+            issuer = lines[i - 1]
+            if issuer.x1 - issuer.x0 <= line.x1 - line.x0 + 8 * line.size:
+                assert abs(issuer.centre - line.centre) < 0.6, issuer.text
+
+
+def test_heading_fonts_follow_the_numbering_level(printed):
+    _result, lines, _ = printed
+    by_text = {ln.text: ln for ln in lines}
+    assert set(by_text["一、总体要求"].fonts) == {"GzHei"}
+    assert set(by_text["（一）保居民就业。"].fonts) == {"GzKai"}
+    run_in = next(ln for ln in lines if ln.text.startswith("（一）坚持党政同责。"))
+    assert set(run_in.fonts[:len("（一）坚持党政同责。")]) == {"GzKai"}
+    assert run_in.fonts[len("（一）坚持党政同责。")] == "GzFang"
+    article = next(ln for ln in lines if ln.text.startswith("第一条"))
+    assert set(article.fonts[:3]) == {"GzHei"} and article.fonts[-1] == "GzFang"
+    clause = next(ln for ln in lines if ln.text.startswith("二、金凤区人民政府负责"))
+    assert set(clause.fonts) == {"GzFang"}, "numbered clauses of a decision stay in body type"
+
+
+def test_chapters_are_centred(printed):
+    _result, lines, sizes = printed
+    chapters = [ln for ln in lines if re.match(r"第[一二三四五六七]章", ln.text) and len(ln.text) < 25]
+    assert len(chapters) == 7
+    for line in chapters:
+        left, right = _edges(line.page, sizes[line.page][0])
+        assert abs(line.centre - (left + right) / 2) < 1.0, line.text
