@@ -268,23 +268,45 @@ def title_lines(text: str, metrics: FontMetrics, max_em: float) -> list[str]:
 
 
 def _best_split(text, metrics, max_em, candidates, words, count, target):
-    from itertools import combinations
+    """The cheapest split into ``count`` lines, by dynamic programming over break points."""
+    prefix = [0.0]
+    for char in text:
+        prefix.append(prefix[-1] + metrics.width(char))
+    ends = [*candidates, len(text)]
 
-    best, best_cost = None, float("inf")
-    pool = [c for c in candidates
-            if abs(metrics.width(text[:c]) - round(metrics.width(text[:c]) / target) * target)
-            <= target * 0.45] if count > 3 else candidates
-    for cuts in combinations(pool, count - 1):
-        bounds = (0, *cuts, len(text))
-        lines = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
-        widths = [metrics.width(line) for line in lines]
-        if max(widths) > max_em:
-            continue
-        cost = sum((w - target) ** 2 for w in widths)
-        cost += sum(WORD_BREAK_PENALTY for c in cuts if c not in words)
-        cost += sum(BOOK_TITLE_PENALTY for c in cuts if _inside_book_title(text, c))
-        if len(lines[-1]) < 3:
-            cost += 100.0
-        if cost < best_cost:
-            best, best_cost = lines, cost
-    return (best, best_cost) if best else None
+    def cut_cost(position: int) -> float:
+        if position == len(text):
+            return 0.0
+        cost = 0.0 if position in words else WORD_BREAK_PENALTY
+        return cost + (BOOK_TITLE_PENALTY if _inside_book_title(text, position) else 0.0)
+
+    # best[k][end] = (cost, previous end) for k + 1 lines covering text[:end]
+    best: list[dict[int, tuple[float, int]]] = [{}]
+    for end in ends:
+        width = prefix[end]
+        if width <= max_em:
+            best[0][end] = ((width - target) ** 2 + cut_cost(end), 0)
+    for k in range(1, count):
+        layer: dict[int, tuple[float, int]] = {}
+        for end in ends:
+            for start, (cost, _) in best[k - 1].items():
+                if start >= end:
+                    continue
+                width = prefix[end] - prefix[start]
+                if width > max_em:
+                    continue
+                total = cost + (width - target) ** 2 + cut_cost(end)
+                if end == len(text) and end - start < 3:
+                    total += 100.0
+                if end not in layer or total < layer[end][0]:
+                    layer[end] = (total, start)
+        best.append(layer)
+    if len(text) not in best[count - 1]:
+        return None
+    cost = best[count - 1][len(text)][0]
+    cuts, end = [], len(text)
+    for k in range(count - 1, -1, -1):
+        start = best[k][end][1]
+        cuts.append((start, end))
+        end = start
+    return [text[a:b] for a, b in reversed(cuts)], cost
