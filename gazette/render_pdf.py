@@ -19,6 +19,7 @@ from .config import Config
 from .diagnostics import Diagnostics, Location
 from .issue import Issue
 from .templates import edition_environment, print_helpers
+from .typography import WORD_CACHE
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +103,12 @@ def render_print_html(issue: Issue, config: Config) -> str:
                "font_faces": faces, "families": families,
                "running_head": f"{config.name}　{issue.meta.label}",
                **print_helpers(config, metrics)}
+    words = config.build_dir / ".cache" / "title-words.json"
+    WORD_CACHE.load(words)
     css = env.get_template("print/print.css.j2").render(**context, metrics=asdict(metrics))
-    return env.get_template("print/issue.html").render(**context, css=css)
+    html = env.get_template("print/issue.html").render(**context, css=css)
+    WORD_CACHE.save(words)
+    return html
 
 
 def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):

@@ -211,13 +211,57 @@ def _segmenter():
     return jieba
 
 
+class WordCache:
+    """Word boundaries of titles, remembered between builds in build/.cache/.
+
+    Loading jieba's dictionary costs more than laying out a short notice; titles rarely
+    change, so a rebuild reuses the boundaries found before and never loads jieba. The
+    cache is keyed by the jieba version: the same title always gets the same lines.
+    """
+
+    VERSION = "jieba-0.42.1-hmm-off"
+
+    def __init__(self) -> None:
+        self.words: dict[str, list[int]] = {}
+        self.dirty = False
+
+    def load(self, path: Path) -> None:
+        import json
+
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and data.get("version") == self.VERSION:
+            self.words.update(data.get("words", {}))
+
+    def save(self, path: Path) -> None:
+        import json
+
+        from .output import write_atomic
+
+        if self.dirty:
+            data = {"version": self.VERSION, "words": dict(sorted(self.words.items()))}
+            write_atomic(path, json.dumps(data, ensure_ascii=False, indent=0))
+            self.dirty = False
+
+    def boundaries(self, text: str) -> set[int]:
+        if text not in self.words:
+            jieba = _segmenter()
+            cuts, position = [], 0
+            for word in jieba.cut(text, HMM=False):
+                position += len(word)
+                cuts.append(position)
+            self.words[text] = cuts
+            self.dirty = True
+        return set(self.words[text])
+
+
+WORD_CACHE = WordCache()
+
+
 def _word_boundaries(text: str) -> set[int]:
-    jieba = _segmenter()
-    cuts, position = set(), 0
-    for word in jieba.cut(text, HMM=False):
-        position += len(word)
-        cuts.add(position)
-    return cuts
+    return WORD_CACHE.boundaries(text)
 
 
 def _can_break(text: str, i: int) -> bool:
