@@ -86,7 +86,9 @@ class Site:
     files: dict[str, FileData]
     pages: tuple[str, ...]
     """Site paths of the HTML pages (2020/7/index.html …)."""
-    search: SearchIndex
+    search_docs: tuple[SearchDoc, ...]
+    search: SearchIndex | None
+    """None when the index was left to be built on demand (the preview)."""
     fonts: FontSet | None
     notice_costs: dict[str, int]
     """Notice page → bytes a first visit downloads: HTML, stylesheets and the fonts it uses."""
@@ -163,35 +165,58 @@ class _Renderer:
             **self.helpers, **context)
 
 
+@dataclass(slots=True)
+class RenderCache:
+    """Kept by the preview between rebuilds: the template environment and each issue's pages.
+    Drop it when layouts/ or config.yaml change."""
+
+    renderer: _Renderer | None = None
+    pages: dict[str, tuple[SiteIssue, dict[str, str]]] = field(default_factory=dict)
+
+
 def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset",
-                font_prefix: str = "/_gazette/fonts/") -> Site:
+                font_prefix: str = "/_gazette/fonts/", cache: RenderCache | None = None,
+                index: bool = True) -> Site:
     """Render the whole site in memory.
 
     ``fonts="subset"`` cuts the bundled fonts to the site's characters (published site);
     ``fonts="preview"`` points the @font-face rules at the whole fonts under ``font_prefix``,
-    which the preview server serves, so a save never waits for subsetting.
+    which the preview server serves, so a save never waits for subsetting. With ``cache`` an
+    issue is rendered again only when its SiteIssue object changed. ``index=False`` leaves the
+    search index out, for the caller to build from ``Site.search_docs`` when it is asked for.
     """
     issues = sort_issues(issues)
-    renderer = _Renderer(config)
+    if cache is None:
+        renderer = _Renderer(config)
+    else:
+        renderer = cache.renderer = cache.renderer or _Renderer(config)
     files: dict[str, FileData] = {}
     html: dict[str, str] = {}
     docs: list[SearchDoc] = []
     for site_issue in issues:
-        html.update(render_issue_pages(renderer, site_issue))
+        cached = cache.pages.get(site_issue.key) if cache is not None else None
+        if cached is not None and cached[0] is site_issue:
+            pages = cached[1]
+        else:
+            pages = render_issue_pages(renderer, site_issue)
+            if cache is not None:
+                cache.pages[site_issue.key] = (site_issue, pages)
+        html.update(pages)
         files.update(issue_files(config, site_issue))
         docs += search_docs(site_issue)
     html["index.html"] = renderer.page("html/home.html", "index.html", issues=issues)
     html["search/index.html"] = renderer.page("html/search.html", "search/index.html")
-    search = build_index(docs)
-    files.update(search.files)
+    search = build_index(docs) if index else None
+    if search is not None:
+        files.update(search.files)
     files.update(_feeds(renderer, issues))
     script = (config.layouts_dir / "html" / "search.js").read_bytes()
     files["assets/search.js"] = script
     files["assets/site.css"] = renderer.env.get_template("html/site.css.j2").render(
         roles=WEB_ROLES, stacks=font_stacks(config)).encode("utf-8")
-    page_chars = {path: role_texts(text) for path, text in html.items()}
     font_set = None
     if fonts == "subset":
+        page_chars = {path: role_texts(text) for path, text in html.items()}
         font_set = subset_site(config, _site_chars(page_chars, docs, script.decode("utf-8")))
         files["assets/fonts.css"] = font_set.css("fonts/").encode("utf-8")
         files.update({f.path: f.data for f in font_set.fonts.values()})
@@ -207,7 +232,7 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
                 families = font_set.families_for(page_chars[path])
                 costs[path] = (len(files[path]) + shared +
                                sum(len(font_set.fonts[f].data) for f in families))
-    return Site(files, tuple(sorted(html)), search, font_set, costs)
+    return Site(files, tuple(sorted(html)), tuple(docs), search, font_set, costs)
 
 
 def render_issue_pages(renderer: _Renderer, site_issue: SiteIssue) -> dict[str, str]:

@@ -18,9 +18,11 @@ Files (paths relative to the site root):
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 SHARD_TARGET_BYTES = 24_000
 """Aim for shards about this big; the count is a power of two so it can only double."""
@@ -56,14 +58,18 @@ class SearchIndex:
         return sum(len(data) for path, data in self.files.items() if path.startswith("search/t/"))
 
 
+_LETTERS_AND_DIGITS = re.compile(r"[^\W_]+")
+
+
 def normalize(text: str) -> str:
     """Letters and digits only, NFKC and lower case; must match normalize() in search.js."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+    return "".join(_LETTERS_AND_DIGITS.findall(unicodedata.normalize("NFKC", text).lower()))
 
 
+@lru_cache(maxsize=4096)
 def keys_of(text: str) -> Counter[str]:
-    """Every single character and every overlapping pair, counted."""
+    """Every single character and every overlapping pair, counted (cached: the preview
+    indexes the same notices after every save)."""
     norm = normalize(text)
     keys: Counter[str] = Counter(norm)
     keys.update(norm[i: i + 2] for i in range(len(norm) - 1))

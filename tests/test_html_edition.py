@@ -1,0 +1,387 @@
+"""The HTML edition of the bundled issue, read the way readers read it: in a real headless
+Chromium (Debian's, driven by Playwright), plus a walk over every file of the generated site."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import threading
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from gazette.config import load_config
+from gazette.diagnostics import Diagnostics
+from gazette.issue import load_issue
+from gazette.render_html import PrintEdition, SiteIssue, render_site
+from gazette.webfonts import WEB_ROLES, role_texts
+
+from .conftest import SAMPLE, copy_project
+from .pdftext import PdfPages, squash
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TITLE_71 = "银川市人民政府关于兑现工业创新驱动转型升级奖励资金的决定"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+@pytest.fixture(scope="module")
+def built(sample_build):
+    result, _diags = sample_build
+    site_dir = result.pdf_path.parent.parent / "site"
+    return result, site_dir
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(built):
+    """The site served as static files, as any web server would."""
+    _result, site_dir = built
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(_QuietHandler, directory=str(site_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_home_to_notice_through_the_toc(page, base_url):
+    page.goto(base_url)
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("h1").inner_text() == "银川市人民政府公报"
+    page.get_by_role("link", name="第7期").click()
+    page.wait_for_url("**/2020/7/")
+    toc = page.locator("nav.toc")
+    assert toc.locator("h2").inner_text().replace("　", "") == "目录"
+    sections = toc.locator("h3.toc-section").all_inner_texts()
+    assert sections[:2] == ["【银川市政府规章】", "【银川市政府文件】"]
+    entry = toc.locator("li.toc-entry", has_text="银政发〔2020〕71号")
+    assert re.fullmatch(r"印刷版第\d+页", "".join(entry.locator(".toc-page").inner_text().split()))
+    entry.locator("a").click()
+    page.wait_for_url("**/2020/7/*/")
+    assert unquote(urlsplit(page.url).path) == "/2020/7/银政发-2020-71/"
+    assert page.locator("h2.gw-title").inner_text() == TITLE_71
+    assert page.locator(".gw-docno").inner_text() == "银政发〔2020〕71号"
+    assert page.title().startswith(TITLE_71)
+    page.get_by_role("link", name="目录").click()
+    page.wait_for_url("**/2020/7/#toc")
+
+
+def test_notice_page_navigation_and_headings(page, base_url):
+    page.goto(base_url + "2020/7/银政发-2020-71/")
+    levels = page.eval_on_selector_all("h1, h2, h3, h4, h5, h6", "hs => hs.map(h => +h.tagName[1])")
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    prev_title = page.locator("a[rel=prev] .pager-title").inner_text()
+    page.locator("a[rel=prev]").click()
+    assert page.locator("h2.gw-title").inner_text() == prev_title
+    page.locator("a[rel=next]").click()
+    assert page.locator("h2.gw-title").inner_text() == TITLE_71
+    assert page.get_by_text("上一篇").count() == 1 and page.get_by_text("下一篇").count() == 1
+
+
+@pytest.mark.parametrize(("query", "doc_number"), [
+    ("营商环境", "银党发〔2020〕14号"),
+    ("银政发〔2020〕71号", "银政发〔2020〕71号"),
+    ("银政发[2020]71号", "银政发〔2020〕71号"),
+    ("兑现工业创新驱动", "银政发〔2020〕71号"),
+])
+def test_search_lands_on_the_notice(page, base_url, query, doc_number):
+    page.goto(base_url)
+    page.fill("#site-q", query)
+    page.press("#site-q", "Enter")
+    page.wait_for_url("**/search/?q=*")
+    first = page.locator(".search-result").first
+    first.wait_for()
+    assert doc_number in first.locator(".result-meta").inner_text()
+    status = page.locator("#search-status").inner_text()
+    assert re.match(r"找到 \d+ 篇公文", status)
+    first.locator("a.result-title").click()
+    page.wait_for_url("**/2020/7/*/")
+    assert page.locator(".gw-docno").inner_text() == doc_number
+
+
+def test_search_shows_the_phrase_in_context_and_says_when_nothing_is_found(page, base_url):
+    page.goto(base_url + "search/?q=营商环境")
+    snippet = page.locator(".search-result .result-snippet mark").first
+    snippet.wait_for()
+    assert snippet.inner_text() == "营商环境"
+    page.fill("#search-q", "这句话不在公报里")
+    page.press("#search-q", "Enter")
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('没有找到')")
+    assert page.locator(".search-result").count() == 0
+
+
+NARROW_PAGES = ["", "2020/7/", "search/?q=银川", "2020/7/银政发-2020-71/",
+                "2020/7/2020年1-8月份银川市主要经济指标完成情况/", "2020/7/银政办发-2020-72/",
+                "2020/7/银川市政府大事记/", "2020/7/政府令-2020-2/"]
+
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('.gw-table-scroll, .vh')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width && (r.right > width + 0.5 || r.left < -0.5)) out.push(el.tagName + '.' + el.className);
+  }
+  return {scroll: document.documentElement.scrollWidth, width, out: out.slice(0, 5)};
+}"""
+
+
+def test_nothing_overflows_a_375px_phone(browser, base_url):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        for path in NARROW_PAGES:
+            page.goto(base_url + path)
+            page.evaluate("document.fonts.ready")
+            result = page.evaluate(OVERFLOW_JS)
+            assert result["scroll"] <= 375 and not result["out"], (path, result)
+        # A table too wide for the phone scrolls inside its own box, not the page.
+        page.set_content("")
+        page.goto(base_url + "2020/7/2020年1-8月份银川市主要经济指标完成情况/")
+        box = page.locator(".gw-table-scroll").first
+        assert box.evaluate("el => getComputedStyle(el).overflowX") == "auto"
+    finally:
+        context.close()
+
+
+def test_pdf_links_point_at_the_notice_page_in_the_pdf(built):
+    """#page=N comes from the real layout: page N of the PDF holds the notice's title."""
+    result, site_dir = built
+    pdf = PdfPages(result.pdf_path)
+    data = json.loads((site_dir / "2020/7/issue.json").read_text(encoding="utf-8"))
+    assert len(data["notices"]) == 18
+    for notice in data["notices"]:
+        pages = notice["pages"]
+        text = squash(pdf.texts[pages["pdf_first"] - 1])
+        assert squash(notice["title"])[:12] in text, notice["title"]
+        assert pages["pdf_first"] <= pages["pdf_last"] <= len(pdf.texts)
+    html = (site_dir / "2020/7/银政发-2020-71/index.html").read_text(encoding="utf-8")
+    n71 = next(n for n in data["notices"] if n["doc_number"] == "银政发〔2020〕71号")
+    assert f'2020-07.pdf#page={n71["pages"]["pdf_first"]}"' in html
+    assert n71["permalink"].endswith("/2020/7/%E9%93%B6%E6%94%BF%E5%8F%91-2020-71/")
+    assert n71["issuers"] == ["银川市人民政府"] and n71["date"] == "2020-08-26"
+
+
+def test_toc_page_numbers_are_the_printed_ones(built):
+    """The web 目录 shows the folio printed on the page, as the print 目录 does."""
+    result, site_dir = built
+    pdf = PdfPages(result.pdf_path)
+    html = (site_dir / "2020/7/index.html").read_text(encoding="utf-8")
+    shown = [int(n) for n in re.findall(r'<span class="vh">印刷版第</span>(\d+)<', html)]
+    data = json.loads((site_dir / "2020/7/issue.json").read_text(encoding="utf-8"))
+    assert shown == [n["pages"]["printed"] for n in data["notices"]]
+    for notice in data["notices"]:
+        footer = pdf.texts[notice["pages"]["pdf_first"] - 1]
+        assert re.search(rf"—\s*{notice['pages']['printed']}\s*—", footer), notice["title"]
+
+
+class _StrictHTML(HTMLParser):
+    """Well-formedness: every element closed in order, void elements never closed, ids unique,
+    no attribute given twice; collects links and ids for the link walk."""
+
+    VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        names = [name for name, _ in attrs]
+        if len(names) != len(set(names)):
+            self.problems.append(f"duplicate attribute in <{tag}>")
+        values = dict(attrs)
+        if ident := values.get("id"):
+            if ident in self.ids:
+                self.problems.append(f"duplicate id {ident}")
+            self.ids.add(ident)
+        for name in ("href", "src"):
+            if values.get(name) is not None:
+                self.links.append(values[name])
+        if tag == "img" and not values.get("alt"):
+            self.problems.append("img without alt")
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.problems.append(f"self-closed <{tag}/>")
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            self.problems.append(f"closed void </{tag}>")
+        elif not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+        else:
+            self.stack.pop()
+
+
+def _parse(path: Path) -> _StrictHTML:
+    parser = _StrictHTML()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    if parser.stack:
+        parser.problems.append(f"unclosed {parser.stack}")
+    return parser
+
+
+def test_every_link_resolves_and_every_page_is_well_formed(built):
+    result, site_dir = built
+    config = load_config(result.pdf_path.parent.parent.parent / "config.yaml")
+    site_url = config.site_url.rstrip("/") + "/"
+    pages = sorted(site_dir.rglob("*.html"))
+    assert len(pages) == 21  # home, search, issue, 18 notices
+    parsed = {page: _parse(page) for page in pages}
+    for page, parser in parsed.items():
+        assert not parser.problems, (page, parser.problems)
+    pdf_pages = len(PdfPages(result.pdf_path).texts)
+    base = "http://site.test/"
+    checked = 0
+    for page, parser in parsed.items():
+        page_url = base + page.relative_to(site_dir).as_posix()
+        for link in parser.links:
+            if link.startswith(site_url):
+                link = base + link[len(site_url):]
+            target = urlsplit(urljoin(page_url, link))
+            assert target.netloc == "site.test", (page, link)
+            file = site_dir / unquote(target.path).lstrip("/")
+            if target.path.endswith("/"):
+                file = file / "index.html"
+            assert file.is_file(), (page, link)
+            if target.fragment.startswith("page="):
+                assert file.suffix == ".pdf" and 1 <= int(target.fragment[5:]) <= pdf_pages
+            elif target.fragment:
+                assert unquote(target.fragment) in parsed[file].ids, (page, link)
+            checked += 1
+    assert checked > 300
+    fonts_css = (site_dir / "assets/fonts.css").read_text(encoding="utf-8")
+    for url in re.findall(r'url\("([^"]+)"\)', fonts_css):
+        assert (site_dir / "assets" / url).is_file(), url
+
+
+def test_feed_sitemap_and_issue_json_are_valid(built):
+    _result, site_dir = built
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(site_dir / "feed.xml").getroot()
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 1 + 18
+    titles = [e.findtext(f"{atom}title") for e in entries]
+    assert TITLE_71 in titles
+    for entry in entries:
+        assert entry.findtext(f"{atom}id").startswith("https://")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00\+08:00", entry.findtext(f"{atom}updated"))
+    sitemap = ET.parse(site_dir / "sitemap.xml").getroot()
+    locs = [u.findtext("{http://www.sitemaps.org/schemas/sitemap/0.9}loc") for u in sitemap]
+    assert len(locs) == 21
+    assert all(re.fullmatch(r"https://[\x21-\x7e]+", loc) for loc in locs)  # percent-encoded
+    data = json.loads((site_dir / "2020/7/issue.json").read_text(encoding="utf-8"))
+    assert (data["year"], data["number"], data["cumulative"]) == (2020, 7, 358)
+    assert data["pdf"].endswith("/2020/7/2020-07.pdf")
+    assert (site_dir / "2020/7/2020-07.pdf").read_bytes()[:5] == b"%PDF-"
+    sections = {n["section"] for n in data["notices"]}
+    assert "银川市经济数据" in sections
+
+
+def test_fonts_are_subsets_covering_every_character(built):
+    """Each page's text, role by role, is in that role's subset; nothing is left to chance."""
+    result, site_dir = built
+    site = result.site
+    assert site is not None and site.fonts is not None and not site.fonts.missing
+    for font in site.fonts.fonts.values():
+        assert (site_dir / font.path).read_bytes()[:4] == b"wOF2"
+    total = sum(len(f.data) for f in site.fonts.fonts.values())
+    assert total < 2_000_000
+    bundled = (Path(__file__).resolve().parent.parent / "fonts/FandolFang-Regular.otf").stat().st_size
+    assert len(site.fonts.fonts["GzFang"].data) < bundled / 5
+    fallback = set().union(*(f.chars for f in site.fonts.fonts.values()
+                             if f.family.startswith("GzFallback")))
+    for page in site_dir.rglob("*.html"):
+        for role, chars in role_texts(page.read_text(encoding="utf-8")).items():
+            own = site.fonts.fonts.get(WEB_ROLES[role].family)
+            covered = (own.chars if own else set()) | fallback
+            assert chars <= covered, (page, role, sorted(chars - covered)[:10])
+
+
+def test_a_notice_page_downloads_only_its_fonts(page, built, base_url):
+    result, _site_dir = built
+    fonts = []
+    page.on("response", lambda r: fonts.append(r.url) if r.url.endswith(".woff2") else None)
+    page.goto(base_url + "2020/7/银政发-2020-71/")
+    page.evaluate("document.fonts.ready")
+    page.wait_for_load_state("networkidle")
+    loaded = {url.rsplit("/", 1)[-1].split("-")[0] for url in fonts}
+    assert loaded >= {"GzFang", "GzTitle"}
+    assert "GzKai" not in loaded and "GzSong" not in loaded  # none of their text on this page
+    cost = result.site.notice_costs["2020/7/银政发-2020-71/index.html"]
+    downloaded = sum(len(f.data) for f in result.site.fonts.fonts.values() if f.family in loaded)
+    assert downloaded < cost < 1_500_000
+
+
+def test_permalinks_survive_reordering(tmp_path):
+    """Moving a notice within its section changes the 目录 and prev/next, never its address."""
+    root = copy_project(tmp_path / "project")
+    config = load_config(root / "config.yaml")
+
+    def render():
+        issue = load_issue(config, config.content_dir / SAMPLE, Diagnostics())
+        site = render_site(config, [SiteIssue(issue, PrintEdition(None))], fonts="preview")
+        return {p for p in site.files if p.endswith("/index.html")}, site
+
+    before, site = render()
+    first = root / "content" / SAMPLE / "03-yinzhengfa-2020-65.md"
+    text = first.read_text(encoding="utf-8")
+    first.write_text(text.replace("order: 2\n", "order: 9\n"), encoding="utf-8")
+    after, site_after = render()
+    assert "order: 2\n" in text
+    assert before == after and "2020/7/银政发-2020-65/index.html" in after
+    toc_before = site.files["2020/7/index.html"].decode()
+    toc_after = site_after.files["2020/7/index.html"].decode()
+    assert toc_before.index("银政发〔2020〕65号") < toc_before.index("银政发〔2020〕70号")
+    assert toc_after.index("银政发〔2020〕65号") > toc_after.index("银政发〔2020〕70号")
+
+
+def test_browser_print_stylesheet_keeps_the_notice_only(page, base_url):
+    page.goto(base_url + "2020/7/银政发-2020-71/")
+    page.emulate_media(media="print")
+    assert page.locator(".site-head").is_hidden()
+    assert page.locator(".pager").is_hidden()
+    assert page.locator("h2.gw-title").is_visible()
+    assert page.pdf()[:5] == b"%PDF-"
