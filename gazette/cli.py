@@ -105,3 +105,45 @@ def check(issue: str | None, all_issues: bool, output_format: str, strict: bool,
         raise click.UsageError("不能同时指定期次和 --all")
     sys.exit(run_check(config_path, issue, all_issues=all_issues, output_format=output_format,
                        strict=strict, fix=fix, encoding=encoding, echo=click.echo))
+
+
+@main.command()
+@click.argument("issue", required=False)
+@CONFIG_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址；只有要让局域网中的其他电脑访问时才改为 0.0.0.0")
+@click.option("--port", default=8000, show_default=True, type=int,
+              help="端口；0 表示自动选一个空闲端口")
+def serve(issue: str | None, config_path: Path, host: str, port: int) -> None:
+    """预览网页版（默认最新一期）：保存稿件、版式或配置后自动重新生成并刷新浏览器。
+
+    不生成 PDF；需要时点页面右下角的“生成印刷版 PDF”。按 Ctrl+C 停止。
+    """
+    import time
+
+    from .serve import PreviewServer
+
+    _load(config_path)
+
+    def log(message: str) -> None:
+        click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
+
+    try:
+        server = PreviewServer(config_path, issue, host=host, port=port, log=log)
+    except GazetteError as exc:
+        click.echo(exc.diagnostic.format(), err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"无法在 {host}:{port} 上启动预览：{exc.strerror or exc}；"
+                   f"可以用 --port 换一个端口", err=True)
+        sys.exit(2)
+    click.echo(f"预览：{server.url}{server.preview.start_path()}（按 Ctrl+C 停止）")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"注意：预览对 {host} 开放，局域网中的其他电脑也能访问。", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("预览已停止。", err=True)
+    finally:
+        server.close()

@@ -1,0 +1,511 @@
+"""``gazette serve``: the editors' live preview of the HTML edition.
+
+A watcher thread rebuilds the HTML (never the PDF) when content/, layouts/, config.yaml or
+fonts/ change, reloading only the issues whose files changed and re-rendering only their pages.
+Pages open in a browser listen on a server-sent-events stream and reload themselves when their
+own page (or the stylesheet) changed. Validation is gazette.issue.load_issue, as in ``build``
+and ``check``: a broken edit shows its diagnostics over the page, with file and line, while the
+server keeps serving the last good build; fixing the file clears them.
+
+The print PDF is built on request in a separate process (WeasyPrint would otherwise hold the
+interpreter for seconds), so saves stay fast; the page shows when it is ready.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import html
+import json
+import mimetypes
+import multiprocessing
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .config import Config, ConfigError, load_config
+from .content import find_issue, issue_dirs
+from .diagnostics import Diagnostic, Diagnostics, GazetteError, Location, Severity, relative
+from .issue import load_issue
+from .render_html import FileData, RenderCache, SiteIssue, read_print_edition, render_site
+from .search import SearchDoc, build_index
+
+PREFIX = "/_gazette/"
+FONT_PREFIX = PREFIX + "fonts/"
+KEEPALIVE_SECONDS = 10
+ASSETS = ("assets/site.css", "assets/fonts.css", "assets/search.js")
+"""Pages reload when these change too, though their own HTML did not."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One good build of the site, served until the next good one replaces it."""
+
+    files: dict[str, FileData]
+    hashes: dict[str, str]
+    """Site path of each HTML page → hash of the page and the assets it uses."""
+    issues: dict[str, SiteIssue]
+    search_docs: tuple[SearchDoc, ...]
+    _search: list[dict[str, bytes]] = field(default_factory=list)
+
+    def file(self, path: str) -> FileData | None:
+        """A site file; the search index is built on first use, not after every save."""
+        if path.startswith("search/") and path != "search/index.html":
+            if not self._search:
+                self._search.append(build_index(list(self.search_docs)).files)
+            return self._search[0].get(path)
+        return self.files.get(path)
+
+
+@dataclass(slots=True)
+class PdfJob:
+    state: str = "idle"
+    """idle, running, ready or failed."""
+    message: str = ""
+    url: str | None = None
+    started: float = 0.0
+
+    def as_json(self) -> dict:
+        return {"state": self.state, "message": self.message, "url": self.url}
+
+
+@dataclass(slots=True)
+class _Cache:
+    """What the last rebuild kept: the config, the last good issue of each key and its pages."""
+
+    config: Config | None = None
+    issues: dict[str, SiteIssue] = field(default_factory=dict)
+    render: RenderCache = field(default_factory=RenderCache)
+
+
+class Preview:
+    """The preview's state: last good snapshot, current errors, PDF jobs; thread-safe."""
+
+    def __init__(self, config_path: Path, issue: str | None = None, *, log=None) -> None:
+        self.config_path = config_path.resolve()
+        self.root = self.config_path.parent
+        self.issue_key = issue
+        self.log = log or (lambda message: None)
+        self.changed = threading.Condition()
+        self.version = 0
+        """Bumped whenever anything a browser shows may have changed."""
+        self.snapshot: Snapshot | None = None
+        self.errors: tuple[dict, ...] = ()
+        self.last_build = 0.0
+        self.pdf_jobs: dict[str, PdfJob] = {}
+        self._cache = _Cache()
+        self._build_lock = threading.Lock()
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+
+    # —— building ——
+
+    def rebuild(self, changed: set[Path] | None = None) -> bool:
+        """Rebuild after ``changed`` files (None: everything); True if the build is good."""
+        started = time.perf_counter()
+        with self._build_lock:
+            diags = Diagnostics()
+            try:
+                snapshot = self._build(changed, diags)
+            except ConfigError as exc:
+                diags.extend(exc.diagnostics)
+                snapshot = None
+            except GazetteError as exc:
+                diags.add(exc.diagnostic)
+                snapshot = None
+            except Exception as exc:  # a layout error must never stop the preview
+                diags.add(_exception_diagnostic(exc, self.root))
+                snapshot = None
+            errors = tuple(d.as_json() | {"text": d.format()} for d in diags.errors)
+            with self.changed:
+                if snapshot is not None and not errors:
+                    self.snapshot = snapshot
+                self.errors = errors
+                self.last_build = time.perf_counter() - started
+                self.version += 1
+                self.changed.notify_all()
+        if errors:
+            self.log(f"有 {len(errors)} 个错误，继续显示上次正确的版本：\n" +
+                     "\n".join(e["text"] for e in errors))
+        else:
+            self.log(f"已更新（{self.last_build:.2f} 秒）")
+        return not errors
+
+    def _build(self, changed: set[Path] | None, diags: Diagnostics) -> Snapshot | None:
+        cache = self._cache
+        if changed is None or cache.config is None or any(self._is_global(p) for p in changed):
+            cache.config = None
+            cache.render = RenderCache()
+            cache.config = load_config(self.config_path)
+            reload = None
+        else:
+            reload = {self._issue_of(p) for p in changed} - {None}
+        config = cache.config
+        present = {path.name: path for path in issue_dirs(config)}
+        for key in list(cache.issues):
+            if key not in present:
+                del cache.issues[key]
+        for key, path in present.items():
+            if reload is not None and key not in reload and key in cache.issues:
+                continue
+            local = Diagnostics()
+            issue = load_issue(config, path, local)
+            diags.extend(local)
+            if issue is not None:
+                cache.issues[key] = SiteIssue(issue, read_print_edition(config, key))
+        if diags.errors or not cache.issues:
+            if not cache.issues and not diags.errors:
+                diags.error("content.no-issue", "content/ 中没有任何一期", Location("content"))
+            return None
+        site = render_site(config, list(cache.issues.values()), fonts="preview",
+                           font_prefix=FONT_PREFIX, cache=cache.render, index=False)
+        assets = hashlib.sha1(b"".join(
+            _bytes(site.files[a]) for a in ASSETS if a in site.files)).hexdigest()
+        hashes = {path: hashlib.sha1(_bytes(site.files[path]) + assets.encode()).hexdigest()[:16]
+                  for path in site.pages}
+        return Snapshot(site.files, hashes, dict(cache.issues), site.search_docs)
+
+    def _is_global(self, path: Path) -> bool:
+        return not path.is_relative_to(self.root / "content")
+
+    def _issue_of(self, path: Path) -> str | None:
+        try:
+            parts = path.relative_to(self.root / "content").parts
+        except ValueError:
+            return None
+        return parts[0] if len(parts) > 1 else None
+
+    # —— what browsers see ——
+
+    def start_path(self) -> str:
+        """The page to open first: the issue being edited."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return "/"
+        key = self.issue_key or max(snapshot.issues, default=None)
+        site_issue = snapshot.issues.get(key) if key else None
+        return "/" + site_issue.path if site_issue else "/"
+
+    def page_hash(self, path: str) -> str:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return ""
+        return snapshot.hashes.get(_site_file(path), "")
+
+    def client_state(self, path: str, page_hash: str) -> dict:
+        return {
+            "version": self.version,
+            "reload": self.snapshot is not None and self.page_hash(path) != page_hash,
+            "errors": list(self.errors),
+            "pdf": self._pdf_for(path).as_json(),
+            "seconds": round(self.last_build, 3),
+        }
+
+    def _issue_for_path(self, path: str) -> SiteIssue | None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return None
+        site_path = path.lstrip("/")
+        for site_issue in snapshot.issues.values():
+            if site_path.startswith(site_issue.path):
+                return site_issue
+        key = self.issue_key or max(snapshot.issues, default=None)
+        return snapshot.issues.get(key) if key else None
+
+    def _pdf_for(self, path: str) -> PdfJob:
+        site_issue = self._issue_for_path(path)
+        if site_issue is None:
+            return PdfJob()
+        job = self.pdf_jobs.get(site_issue.key)
+        if job is None and site_issue.pdf_path:
+            return PdfJob("ready", "上次生成的 PDF", "/" + site_issue.pdf_path)
+        return job or PdfJob()
+
+    # —— PDF on demand ——
+
+    def request_pdf(self, path: str) -> PdfJob:
+        site_issue = self._issue_for_path(path)
+        if site_issue is None:
+            return PdfJob("failed", "还没有可以生成 PDF 的一期（请先改正错误）")
+        key = site_issue.key
+        with self.changed:
+            job = self.pdf_jobs.get(key)
+            if job is not None and job.state == "running":
+                return job
+            job = self.pdf_jobs[key] = PdfJob("running", "正在生成 PDF……", None, time.time())
+            self.version += 1
+            self.changed.notify_all()
+        if self._executor is None:
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        future = self._executor.submit(_build_pdf, str(self.config_path), key)
+        future.add_done_callback(lambda f: self._pdf_done(key, site_issue, f))
+        self.log(f"开始生成 {key} 的 PDF")
+        return job
+
+    def _pdf_done(self, key: str, site_issue: SiteIssue, future) -> None:
+        try:
+            result = future.result()
+        except Exception as exc:  # the worker died: report, never hang in "running"
+            result = {"ok": False, "errors": [f"生成 PDF 的进程出错：{exc}"]}
+        with self.changed:
+            if result["ok"]:
+                self.pdf_jobs[key] = PdfJob(
+                    "ready", f"PDF 已生成：{result['pages']} 页，用时 {result['seconds']:.1f} 秒",
+                    f"/{site_issue.path}{key}.pdf")
+            else:
+                self.pdf_jobs[key] = PdfJob("failed", "生成 PDF 失败：" + "；".join(result["errors"]))
+            self.version += 1
+            self.changed.notify_all()
+        self.log(self.pdf_jobs[key].message)
+        if result["ok"]:  # page numbers and the PDF link come from the new layout
+            self.rebuild({self.root / "content" / key / "pages.json"})
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # —— watching ——
+
+    def watch(self, stop: threading.Event) -> None:
+        """Rebuild on every change until ``stop`` is set. Re-arms the watch after config.yaml
+        changes, since editors often replace the file rather than write into it."""
+        import watchfiles
+
+        while not stop.is_set():
+            paths = [p for p in (self.root / "content", self.root / "layouts", self.root / "fonts",
+                                 self.config_path) if p.exists()]
+            for changes in watchfiles.watch(*paths, stop_event=stop, step=20, rust_timeout=500,
+                                            yield_on_timeout=False, raise_interrupt=False):
+                changed = {Path(p) for _, p in changes}
+                self.rebuild(changed)
+                if self.config_path in changed:
+                    break
+
+
+def _build_pdf(config_path: str, key: str) -> dict:
+    """Worker process: the print PDF and its page places into build/<issue>/ (no site)."""
+    from .build import build_issue
+
+    diags = Diagnostics()
+    try:
+        config = load_config(Path(config_path))
+        result = build_issue(config, key, diags, site=False)
+    except ConfigError as exc:
+        return {"ok": False, "errors": [d.format() for d in exc.diagnostics.errors]}
+    except GazetteError as exc:
+        return {"ok": False, "errors": [exc.diagnostic.format()]}
+    if result is None:
+        return {"ok": False, "errors": [d.format() for d in diags.errors]}
+    return {"ok": True, "pages": result.pages, "seconds": result.seconds}
+
+
+def _exception_diagnostic(exc: Exception, root: Path) -> Diagnostic:
+    """A template or rendering error as a diagnostic pointing into layouts/ where possible."""
+    import jinja2
+
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        path = relative(Path(exc.filename), root) if exc.filename else "layouts"
+        return Diagnostic(Severity.ERROR, "layout.syntax", f"模板语法错误：{exc.message}",
+                          Location(path, exc.lineno))
+    location = Location("layouts")
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".j2", ".js")):
+            location = Location(relative(Path(frame.filename), root), frame.lineno)
+            break
+    return Diagnostic(Severity.ERROR, "layout.render",
+                      f"生成网页时出错：{type(exc).__name__}: {exc}", location,
+                      "检查 layouts/ 中刚修改的模板")
+
+
+def _bytes(data: FileData) -> bytes:
+    return data.read_bytes() if isinstance(data, Path) else data
+
+
+def _site_file(path: str) -> str:
+    path = unquote(urlsplit(path).path).lstrip("/")
+    if path == "" or path.endswith("/"):
+        path += "index.html"
+    return path
+
+
+class _Handler(BaseHTTPRequestHandler):
+    preview: Preview
+    server_version = "gazette-preview"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args) -> None:  # noqa: A002 - http.server's signature
+        pass
+
+    def do_GET(self) -> None:
+        self._get(head=False)
+
+    def do_HEAD(self) -> None:
+        self._get(head=True)
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == PREFIX + "pdf":
+            page = parse_qs(url.query).get("path", ["/"])[0]
+            job = self.preview.request_pdf(page)
+            self._send(HTTPStatus.ACCEPTED, json.dumps(job.as_json(), ensure_ascii=False).encode(),
+                       "application/json; charset=utf-8")
+        else:
+            self._send(HTTPStatus.NOT_FOUND, b"", "text/plain")
+
+    def _get(self, head: bool) -> None:
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        if path == PREFIX + "events":
+            return self._events(parse_qs(url.query))
+        if path == PREFIX + "state":
+            query = parse_qs(url.query)
+            state = self.preview.client_state(query.get("path", ["/"])[0],
+                                              query.get("hash", [""])[0])
+            body = json.dumps(state, ensure_ascii=False).encode()
+            return self._send(HTTPStatus.OK, body, "application/json; charset=utf-8", head=head)
+        if path in (PREFIX + "preview.js", PREFIX + "preview.css"):
+            file = self.preview.root / "layouts" / "html" / path.removeprefix(PREFIX)
+            return self._send(HTTPStatus.OK, file.read_bytes(), _type(file.name), head=head)
+        if path.startswith(FONT_PREFIX):
+            return self._font(path.removeprefix(FONT_PREFIX), head)
+        snapshot = self.preview.snapshot
+        if snapshot is None:
+            return self._page(HTTPStatus.SERVICE_UNAVAILABLE, path, "正在等待第一次正确生成",
+                              "公报有错误，还没有生成过网页版。改正下面列出的问题后，页面会自动刷新。", head)
+        site_path = _site_file(path)
+        data = snapshot.file(site_path)
+        if data is None and not path.endswith("/") and site_path + "/index.html" in snapshot.files:
+            return self._redirect(url.path + "/")
+        if data is None:
+            return self._page(HTTPStatus.NOT_FOUND, path, "页面不存在",
+                              "这个地址没有对应的页面，可能公文的固定链接（slug 或发文字号）已经改变。", head)
+        body = _bytes(data)
+        if site_path.endswith(".html"):
+            body = _inject(body, path, snapshot.hashes.get(site_path, ""))
+        self._send(HTTPStatus.OK, body, _type(site_path), head=head)
+
+    def _font(self, name: str, head: bool) -> None:
+        fonts_dir = self.preview.root / "fonts"
+        file = fonts_dir / name
+        if "/" in name or not file.is_file():
+            return self._send(HTTPStatus.NOT_FOUND, b"", "text/plain", head=head)
+        stat = file.stat()
+        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+        if self.headers.get("If-None-Match") == etag:
+            return self._send(HTTPStatus.NOT_MODIFIED, b"", None, head=True)
+        self._send(HTTPStatus.OK, file.read_bytes(), _type(name), head=head,
+                   extra={"ETag": etag, "Cache-Control": "max-age=3600"})
+
+    def _page(self, status: HTTPStatus, path: str, title: str, text: str, head: bool) -> None:
+        body = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>{html.escape(title)}</title></head><body>"
+                f'<main style="font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">'
+                f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
+                f'<p><a href="/">返回首页</a></p></main></body></html>').encode()
+        self._send(status, _inject(body, path, ""), "text/html; charset=utf-8", head=head)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str | None, *,
+              head: bool = False, extra: dict | None = None) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (extra or {"Cache-Control": "no-cache"}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if not head and status != HTTPStatus.NOT_MODIFIED:
+            self.wfile.write(body)
+
+    def _events(self, query: dict[str, list[str]]) -> None:
+        """Server-sent events: the page's state now, then again whenever it changes."""
+        path = query.get("path", ["/"])[0]
+        page_hash = query.get("hash", [""])[0]
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        preview = self.preview
+        seen = -1
+        last = None
+        try:
+            while True:
+                with preview.changed:
+                    if preview.version == seen:
+                        preview.changed.wait(KEEPALIVE_SECONDS)
+                    seen = preview.version
+                    state = preview.client_state(path, page_hash)
+                message = json.dumps({k: v for k, v in state.items() if k != "version"},
+                                     ensure_ascii=False)
+                if message != last:
+                    self.wfile.write(f"data: {message}\n\n".encode())
+                    last = message
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return
+
+
+def _inject(body: bytes, path: str, page_hash: str) -> bytes:
+    tag = (f'<script src="{PREFIX}preview.js" data-path="{html.escape(path)}" '
+           f'data-hash="{page_hash}" defer></script>').encode()
+    index = body.rfind(b"</body>")
+    return body[:index] + tag + body[index:] if index >= 0 else body + tag
+
+
+def _type(name: str) -> str:
+    if name.endswith(".woff2"):
+        return "font/woff2"
+    guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if guessed.startswith("text/") or guessed in ("application/json", "application/javascript",
+                                                   "application/xml"):
+        guessed += "; charset=utf-8"
+    return guessed
+
+
+class PreviewServer:
+    """The preview running: HTTP server and watcher threads. ``close()`` stops both."""
+
+    def __init__(self, config_path: Path, issue: str | None = None, *, host: str = "127.0.0.1",
+                 port: int = 8000, log=None, watch: bool = True) -> None:
+        self.preview = Preview(config_path, issue, log=log)
+        if issue is not None:
+            find_issue(load_config(config_path), issue)  # unknown issue: GazetteError now
+        self.preview.rebuild()
+        handler = type("Handler", (_Handler,), {"preview": self.preview})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.httpd.serve_forever, name="gazette-http",
+                                         daemon=True)]
+        if watch:
+            self.threads.append(threading.Thread(target=self.preview.watch, args=(self.stop,),
+                                                 name="gazette-watch", daemon=True))
+        for thread in self.threads:
+            thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        return f"http://{shown}:{port}"
+
+    def close(self) -> None:
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.preview.close()
+        for thread in self.threads:
+            thread.join(timeout=5)

@@ -1,0 +1,173 @@
+"""``gazette serve``: the live preview, driven through a real headless Chromium.
+
+Each test runs the preview on a scratch copy of the project and edits files there the way an
+editor's text editor would; the page must follow by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from gazette.serve import PreviewServer
+
+from .conftest import SAMPLE
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+NOTICE = "05-yinzhengfa-2020-71.md"
+NOTICE_PATH = "/2020/7/银政发-2020-71/"
+FIRST_SENTENCE = "今年以来，全市工业企业认真贯彻落实"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def preview(scratch):
+    server = PreviewServer(scratch / "config.yaml", SAMPLE, port=0)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_saving_a_notice_reloads_the_open_page(preview, page, scratch):
+    page.goto(preview.url + NOTICE_PATH)
+    page.wait_for_function("document.querySelector('.gz-status') !== null")
+    page.evaluate("window.__notReloaded = true")
+    _edit(scratch / "content" / SAMPLE / NOTICE, FIRST_SENTENCE, "今年以来（预览测试），全市工业企业认真贯彻落实")
+    page.wait_for_function("document.body.innerText.includes('今年以来（预览测试）')", timeout=10_000)
+    assert page.evaluate("window.__notReloaded === undefined")  # the page reloaded itself
+    assert page.locator(".gz-overlay").is_hidden()
+
+
+def test_a_page_whose_file_did_not_change_stays_put(preview, page, scratch):
+    page.goto(preview.url + "/2020/7/银政发-2020-65/")
+    page.wait_for_function("document.querySelector('.gz-status') !== null")
+    page.evaluate("window.__notReloaded = true")
+    version = preview.preview.version
+    _edit(scratch / "content" / SAMPLE / "17-dashiji.md", "8月", "8 月")
+    page.wait_for_function(f"fetch('/_gazette/state').then(r => r.json()).then(s => s.version > {version})")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__notReloaded === true")
+
+
+@pytest.mark.parametrize(("old", "new", "where", "message"), [
+    ("section: 银川市政府文件", "section: 银川市政府文件夹", f"content/{SAMPLE}/{NOTICE}:4",
+     "不在 config.yaml 的 sections 中"),
+    ("order: 4", "order: [4", f"content/{SAMPLE}/{NOTICE}:", "YAML"),
+])
+def test_a_broken_edit_shows_the_error_and_fixing_it_clears(preview, page, scratch, old, new,
+                                                            where, message):
+    notice = scratch / "content" / SAMPLE / NOTICE
+    page.goto(preview.url + NOTICE_PATH)
+    page.wait_for_function("document.querySelector('.gz-status') !== null")
+    _edit(notice, old, new)
+    overlay = page.locator(".gz-overlay")
+    overlay.wait_for(state="visible", timeout=10_000)
+    assert where in overlay.locator(".gz-where").first.inner_text()
+    assert message in overlay.inner_text() or message.lower() in overlay.inner_text().lower()
+    assert page.locator("h2.gw-title").is_visible()  # the last good build is still shown
+    with urllib.request.urlopen(preview.url + quote(NOTICE_PATH)) as response:
+        assert "兑现工业创新驱动" in response.read().decode()
+    _edit(notice, new, old)
+    overlay.wait_for(state="hidden", timeout=10_000)
+    assert page.locator(".gz-status").inner_text() == "预览"
+
+
+def test_a_layout_error_points_into_layouts(preview, page, scratch):
+    template = scratch / "layouts" / "html" / "notice.html"
+    page.goto(preview.url + NOTICE_PATH)
+    page.wait_for_function("document.querySelector('.gz-status') !== null")
+    _edit(template, "{% block main %}", "{% block main %}{% if %}")
+    overlay = page.locator(".gz-overlay")
+    overlay.wait_for(state="visible", timeout=10_000)
+    assert "layouts/html/notice.html:" in overlay.locator(".gz-where").first.inner_text()
+    assert "模板语法错误" in overlay.inner_text()
+    _edit(template, "{% block main %}{% if %}", "{% block main %}")
+    overlay.wait_for(state="hidden", timeout=10_000)
+
+
+def test_a_stylesheet_change_reloads_pages(preview, page, scratch):
+    page.goto(preview.url + NOTICE_PATH)
+    page.wait_for_function("document.querySelector('.gz-status') !== null")
+    _edit(scratch / "layouts" / "html" / "site.css.j2", "--red: #b3131b;", "--red: #0000ff;")
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('.site-head')).borderTopColor === 'rgb(0, 0, 255)'",
+        timeout=10_000)
+
+
+def test_the_pdf_on_demand(preview, page):
+    page.goto(preview.url + "/2020/7/")
+    assert page.locator(".toc-page").count() == 0  # no PDF yet, so no page numbers
+    page.locator(".gz-pdf-button").click()
+    status = page.locator(".gz-pdf-status")
+    page.wait_for_function("document.querySelector('.gz-pdf-status').textContent.includes('正在生成')")
+    # When the PDF is ready the issue page is rebuilt with the printed page numbers.
+    page.locator(".toc-page").first.wait_for(timeout=90_000)
+    link = page.locator(".gz-pdf-link")
+    link.wait_for()
+    assert "PDF 已生成" in status.inner_text()
+    with urllib.request.urlopen(preview.url + link.get_attribute("href")) as response:
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert response.read(5) == b"%PDF-"
+
+
+def test_the_state_endpoint_and_a_missing_page(preview):
+    with urllib.request.urlopen(preview.url + "/_gazette/state?path=/2020/7/") as response:
+        state = json.loads(response.read())
+    assert state["errors"] == [] and state["reload"] is True  # an empty hash is never current
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(preview.url + "/2020/7/no-such-notice/")
+    assert missing.value.code == 404
+    assert "页面不存在" in missing.value.read().decode()
+
+
+def test_the_command_serves_on_localhost_only(scratch):
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gazette", "serve", SAMPLE, "--port", "0"], cwd=scratch,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("预览：http://127.0.0.1:"), line
+        url = line.removeprefix("预览：").split("（")[0]
+        assert url.endswith("/2020/7/")
+        with urllib.request.urlopen(url) as response:
+            assert "目　录" in response.read().decode()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+    assert process.returncode == 0
+    assert "预览已停止" in process.stderr.read()
