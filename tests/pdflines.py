@@ -51,11 +51,19 @@ def read_lines(path: Path) -> tuple[list[Line], list[tuple[float, float]]]:
                        round(chars[0].y0 * 10))
             rows.setdefault(key, []).extend(chars)
         for key in sorted(rows, reverse=True):
-            # pdfminer may split one printed line in two (e.g. at 〔); merge by baseline.
+            # pdfminer may split one printed line in two (e.g. at 〔): merge fragments on one
+            # baseline, but keep apart what a real gap separates (columns, signature blocks).
             chars = sorted(rows[key], key=lambda c: c.x0)
-            lines.append(Line(
-                page=number, text="".join(c.get_text() for c in chars),
-                x0=chars[0].x0, x1=chars[-1].x1, top=page.height - max(c.y1 for c in chars),
-                size=round(max(c.size for c in chars), 1),
-                fonts=tuple(c.fontname.split("+")[-1] for c in chars)))
+            groups = [[chars[0]]]
+            for char in chars[1:]:
+                if char.x0 - groups[-1][-1].x1 > 1.5 * char.size:
+                    groups.append([])
+                groups[-1].append(char)
+            for group in groups:
+                lines.append(Line(
+                    page=number, text="".join(c.get_text() for c in group),
+                    x0=group[0].x0, x1=group[-1].x1,
+                    top=page.height - max(c.y1 for c in group),
+                    size=round(max(c.size for c in group), 1),
+                    fonts=tuple(c.fontname.split("+")[-1] for c in group)))
     return lines, sizes
