@@ -54,7 +54,8 @@ MAX_STRETCH_EM = 6.0
 
 
 def justify_document(document) -> int:
-    """Justify every non-final line of every ``text-align: justify`` block with Chinese text.
+    """Justify Chinese lines: every non-final line of a ``text-align: justify`` block, and
+    last lines under ``text-align-last: justify`` (name-list cells, colophon labels).
 
     The free space is spread evenly between all characters through letter-spacing, so no
     character is inserted and extracted text stays clean. Returns the number of lines set.
@@ -80,7 +81,9 @@ def justify_document(document) -> int:
         walk(page._page_box, page._page_box)
     done = 0
     for line, block in lines:
-        if block.style["text_align_all"] != "justify" or last_line.get(id(block.element)) is line:
+        is_last = last_line.get(id(block.element)) is line
+        align = block.style["text_align_last" if is_last else "text_align_all"]
+        if align != "justify":
             continue
         text = "".join(_texts(line)).rstrip()
         if not _CJK.search(text):

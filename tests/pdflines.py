@@ -20,6 +20,9 @@ class Line:
     fonts: tuple[str, ...]
     """Font name of each character (subset prefix removed): GzFang, GzHei…"""
 
+    chars: tuple[tuple[str, float, float], ...] = ()
+    """(character, x0, x1) of every character, left to right."""
+
     @property
     def centre(self) -> float:
         return (self.x0 + self.x1) / 2
@@ -65,5 +68,13 @@ def read_lines(path: Path) -> tuple[list[Line], list[tuple[float, float]]]:
                     x0=group[0].x0, x1=group[-1].x1,
                     top=page.height - max(c.y1 for c in group),
                     size=round(max(c.size for c in group), 1),
-                    fonts=tuple(c.fontname.split("+")[-1] for c in group)))
+                    fonts=tuple(c.fontname.split("+")[-1] for c in group),
+                    chars=tuple((c.get_text(), c.x0, c.x1) for c in group)))
     return lines, sizes
+
+
+def char_boxes(line: Line, word: str) -> tuple[float, float]:
+    """Left edge of the first and right edge of the last character of ``word`` in a line."""
+    text = "".join(c for c, _, _ in line.chars)
+    start = text.index(word)
+    return line.chars[start][1], line.chars[start + len(word) - 1][2]

@@ -33,9 +33,10 @@ def _names_html(names: NameList) -> str:
     name_width = max(3, max((len(e.name) for e in names.entries), default=0))
     rows = []
     for entry in names.entries:
-        role = f"{escapeHtml(entry.role)}：" if entry.role else ""
+        colon = "：" if entry.role else ""
         rows.append(
-            f'<tr><td class="gw-name-role" style="width:{role_width + 1}em">{role}</td>'
+            f'<tr><td class="gw-name-role" style="width:{role_width}em">{escapeHtml(entry.role)}</td>'
+            f'<td class="gw-name-colon">{colon}</td>'
             f'<td class="gw-name-name" style="width:{name_width}em">{escapeHtml(entry.name)}</td>'
             f'<td class="gw-name-post">{escapeHtml(entry.post)}</td></tr>')
     return f'<table class="gw-names"><tbody>{"".join(rows)}</tbody></table>\n'
