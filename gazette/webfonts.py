@@ -43,8 +43,11 @@ class WebRole:
     """System fonts tried first; the bundled font then only supplies what they lack."""
 
 
-UI_SYSTEM_FONTS = ("system-ui", "-apple-system", '"Segoe UI"', '"PingFang SC"',
-                   '"Microsoft YaHei"', '"Noto Sans CJK SC"', "Roboto", "Arial")
+UI_SYSTEM_FONTS = ('"PingFang SC"', '"Hiragino Sans GB"', '"Microsoft YaHei"',
+                   '"Noto Sans CJK SC"', '"Source Han Sans SC"')
+"""Named Chinese system fonts only: a generic such as system-ui makes Chromium fall back to
+the platform for CJK before reaching the bundled font, which draws empty boxes on a machine
+without Chinese fonts."""
 
 WEB_ROLES: dict[str, WebRole] = {
     "fang": WebRole("fang", "GzFang", ("body",), "serif"),

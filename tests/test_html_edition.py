@@ -385,3 +385,79 @@ def test_browser_print_stylesheet_keeps_the_notice_only(page, base_url):
     assert page.locator(".pager").is_hidden()
     assert page.locator("h2.gw-title").is_visible()
     assert page.pdf()[:5] == b"%PDF-"
+
+
+FONT_CHECKED = [".site-name", ".site-search button", "h2.gw-title", ".gw-docno", ".gw-body p",
+                ".notice-info dt", ".pager-label", ".pager-title", "footer .foot-name"]
+
+
+def test_text_is_drawn_with_the_bundled_fonts_not_empty_boxes(browser, base_url):
+    """On a machine without Chinese fonts (like this one), every label must still come from a
+    bundled subset: Chromium reports which font actually drew each element."""
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    try:
+        page.goto(base_url + "2020/7/银政发-2020-71/")
+        page.wait_for_load_state("networkidle")
+        page.evaluate("document.fonts.ready")
+        cdp = context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        for selector in FONT_CHECKED:
+            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            assert fonts and all(f["isCustomFont"] for f in fonts), (selector, fonts)
+    finally:
+        context.close()
+
+
+EXTRA_NOTICE = """---
+title: 关于成立测试工作领导小组的通知
+doc_number: 银政办发〔2020〕99号
+section: 银川市政府文件
+order: 9
+---
+
+为做好测试工作，成立领导小组，组成人员如下：
+
+::: 名单
+组长：赵旭辉　市委副书记、市政府市长
+副组长：李虹　市委常委、常务副市长
+成员：张三　市发展改革委主任、市统计局局长、市财政局党组书记
+李四　市财政局局长
+:::
+
+::: 表格 各县（市）区主要指标
+| 地区 | 地区生产总值 | 增长 | 固定资产投资 | 增长 | 社会消费品零售总额 | 增长 | 一般公共预算收入 | 增长 |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| 兴庆区 | 4311.36 | 7.5 | 2026.61 | 13.8 | 1167.78 | 7.9 | 5379.95 | 4.9 |
+| 贺兰县 | 1094.66 | 7.2 | 3785.27 | 6.1 | 102.4 | 2.4 | 97.1 | -2.9 |
+:::
+"""
+
+
+def test_name_lists_and_wide_tables_fit_a_phone(browser, tmp_path):
+    """A name list wraps its posts, a nine-column table scrolls inside its own box."""
+    from gazette.serve import PreviewServer
+
+    root = copy_project(tmp_path / "project")
+    (root / "content" / SAMPLE / "19-test.md").write_text(EXTRA_NOTICE, encoding="utf-8")
+    server = PreviewServer(root / "config.yaml", SAMPLE, port=0, watch=False)
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    try:
+        assert not server.preview.errors, server.preview.errors
+        page.goto(server.url + "/2020/7/银政办发-2020-99/")
+        page.evaluate("document.fonts.ready")
+        result = page.evaluate(OVERFLOW_JS)
+        assert result["scroll"] <= 375 and not result["out"], result
+        scroll = page.locator(".gw-table-scroll")
+        assert scroll.evaluate("el => el.scrollWidth > el.clientWidth")
+        names = page.locator(".gw-names td.gw-name-name").all_inner_texts()
+        assert names == ["赵旭辉", "李虹", "张三", "李四"]
+        widths = page.eval_on_selector_all(".gw-name-name", "tds => tds.map(t => t.offsetWidth)")
+        assert len(set(widths)) == 1  # two- and three-character names share one width
+    finally:
+        context.close()
+        server.close()
