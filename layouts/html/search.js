@@ -81,8 +81,16 @@
       "</mark>" + escapeHTML(raw.slice(span[1]));
   }
 
-  function snippet(text, query) {
-    var span = locate(text, query);
+  // Prefer an occurrence in the body: the text starts with the title and the 文号, which the
+  // result already shows.
+  function snippet(text, query, doc) {
+    var skip = 0;
+    [doc.title, doc.doc_number].forEach(function (line) {
+      if (line && text.indexOf(line + "\n", skip) === skip) skip += line.length + 1;
+    });
+    var span = locate(text.slice(skip), query);
+    if (span) span = [span[0] + skip, span[1] + skip];
+    else span = locate(text, query);
     if (!span) return null;
     var start = Math.max(0, span[0] - 40), end = Math.min(text.length, span[1] + 60);
     var piece = text.slice(start, end).replace(/\s+/g, " ");
@@ -131,7 +139,7 @@
     var pending = results.slice(0, shown).filter(function (r) { return r.snippet === undefined; });
     return Promise.all(pending.map(function (r) {
       return fetchJSON("search/t/" + r.id + ".txt").then(function (text) {
-        r.snippet = snippet(text, query);
+        r.snippet = snippet(text, query, r.doc);
       }, function () { r.snippet = ""; });
     })).then(function () {
       // A notice can hold every pair of the query without the phrase itself: drop it.
