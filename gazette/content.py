@@ -181,6 +181,8 @@ class FrontMatter:
     """A notice's text split into its YAML front matter and Markdown body."""
 
     doc: YamlDocument
+    source: str
+    """The YAML text between the two --- lines."""
     body: str
     body_line: int
     """1-based file line of the body's first line."""
@@ -197,7 +199,8 @@ def split_front_matter(text: str, rel: str) -> FrontMatter:
                               "文件开头缺少以 --- 包围的前言（标题、栏目等）", rel, 1,
                               "第一行写 ---，接着写 title: 等字段，再写一行 --- 结束")
     doc = load_yaml(match.group(1), rel, first_line=2)
-    return FrontMatter(doc, text[match.end():], text[: match.end()].count("\n") + 1)
+    return FrontMatter(doc, match.group(1), text[match.end():],
+                       text[: match.end()].count("\n") + 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .config import Config
 from .content import notice_files, split_front_matter
 from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location
@@ -31,14 +33,8 @@ _FOLD = str.maketrans({
 
 
 def skeleton(value: Any) -> Any:
-    """``value`` with the differences a fix may make folded away: its wording and lines."""
-    if isinstance(value, str):
-        return value.translate(_FOLD)
-    if isinstance(value, list):
-        return [skeleton(item) for item in value]
-    if isinstance(value, dict):
-        return {key: skeleton(item) for key, item in value.items()}
-    return value
+    """Text with the differences a fix may make folded away: what is left is its wording."""
+    return value.translate(_FOLD) if isinstance(value, str) else value
 
 
 @dataclass(slots=True)
@@ -104,11 +100,19 @@ def _plan(config: Config, rel: str, edits: list[Edit], encoding: str | None) -> 
 
 
 def _parse(text: str, rel: str) -> Any:
-    """What the file means, folded: front matter and body of a notice, or issue.yaml's data."""
+    """What the file means, folded: the YAML event stream (linear in the text, however many
+    aliases it has) and, for a notice, the body."""
     if rel.endswith(".md"):
         front = split_front_matter(text, rel)
-        return skeleton(front.doc.data), skeleton(front.body)
-    return skeleton(load_yaml(text, rel).data)
+        return _events(front.source), skeleton(front.body)
+    load_yaml(text, rel)
+    return _events(text)
+
+
+def _events(text: str) -> list[tuple[str, Any, Any, Any]]:
+    return [(type(event).__name__, getattr(event, "anchor", None), getattr(event, "tag", None),
+             skeleton(getattr(event, "value", None)))
+            for event in yaml.parse(text, Loader=yaml.SafeLoader)]
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:

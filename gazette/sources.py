@@ -222,6 +222,9 @@ class _Recorder:
     lines: list[str]
     positions: dict[KeyPath, tuple[int, int]]
     scalars: dict[KeyPath, ScalarSpan]
+    visited: set[int] = field(default_factory=set)
+    """Nodes already walked: an alias repeats a node, and nested aliases (a "billion laughs"
+    document) would otherwise make the walk exponential."""
 
     def position(self, mark) -> tuple[int, int]:
         return mark.line + self.first_line, mark.column + 1
@@ -229,6 +232,9 @@ class _Recorder:
 
 def _record_positions(node: yaml.Node, path: KeyPath, rec: _Recorder) -> None:
     rec.positions.setdefault(path, rec.position(node.start_mark))
+    if id(node) in rec.visited:
+        return
+    rec.visited.add(id(node))
     if isinstance(node, yaml.ScalarNode):
         rec.scalars[path] = _scalar_span(node, rec)
     elif isinstance(node, yaml.MappingNode):

@@ -1,0 +1,377 @@
+"""Safe input: encodings, YAML that tries to run code, HTML and script injection in every
+field that reaches an edition, and WeasyPrint confined to the project's files."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from gazette.config import load_config
+from gazette.content import find_issue, read_notice
+from gazette.diagnostics import Diagnostics, GazetteError
+from gazette.issue import load_issue
+from gazette.markup import render_body
+from gazette.render_pdf import _project_fetcher, render_pdf, render_print_html
+from gazette.sources import load_yaml, read_source
+from gazette.templates import edition_environment, web_helpers
+
+from .conftest import SAMPLE, copy_project
+
+NOTICE = """---
+title: 银川市人民政府关于测试稿件的通知
+doc_number: 银政发〔2020〕99号
+section: 银川市政府文件
+order: 99
+issuer: 银川市人民政府
+date: 2020-08-26
+---
+
+各有关单位要认真落实本通知要求。
+"""
+
+
+def scratch_notice(root: Path, text: str | bytes, name: str = "99-case.md") -> Path:
+    path = root / "content" / SAMPLE / name
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_bytes(text)
+    return path
+
+
+# ----------------------------------------------------------------------------- encodings
+
+def test_gbk_file_is_refused_with_a_gb18030_hint_and_read_with_encoding(scratch):
+    config = load_config(scratch / "config.yaml")
+    path = scratch_notice(scratch, NOTICE.encode("gbk"))
+    diags = Diagnostics()
+    assert read_notice(path, config, diags) is None
+    [diagnostic] = diags
+    assert diagnostic.code == "source.encoding" and diagnostic.location.line == 2
+    assert "GBK/GB18030" in diagnostic.hint and "--encoding gb18030" in diagnostic.hint
+    assert "iconv -f GB18030 -t UTF-8" in diagnostic.hint
+    source = read_notice(path, config, Diagnostics(), encoding="gb18030")
+    assert source.meta.title == "银川市人民政府关于测试稿件的通知"
+
+
+def test_encoding_option_does_not_garble_the_utf8_files_of_the_issue(scratch, config):
+    """GB18030 decodes almost any bytes, so UTF-8 must be tried first for every file."""
+    local = load_config(scratch / "config.yaml")
+    scratch_notice(scratch, NOTICE.encode("gb18030"))
+    diags = Diagnostics()
+    issue = load_issue(local, find_issue(local, SAMPLE), diags, encoding="gb18030")
+    assert issue is not None, [d.format() for d in diags]
+    reference = load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+    titles = {n.meta.title for n in issue.notices}
+    assert {n.meta.title for n in reference.notices} <= titles
+    assert "银川市人民政府关于测试稿件的通知" in titles
+
+
+def test_bom_crlf_and_utf16(scratch):
+    config = load_config(scratch / "config.yaml")
+    path = scratch_notice(scratch, ("\ufeff" + NOTICE.replace("\n", "\r\n")).encode())
+    source = read_notice(path, config, Diagnostics())
+    assert source.meta.title == "银川市人民政府关于测试稿件的通知"
+    assert source.body_line == 9 and source.body.strip() == "各有关单位要认真落实本通知要求。"
+    assert read_source(path, "x").bom
+    scratch_notice(scratch, NOTICE.encode("utf-16"))
+    diags = Diagnostics()
+    assert read_notice(path, config, diags) is None
+    assert [d.code for d in diags] == ["source.encoding"] and "utf-16" in diags.errors[0].hint
+    assert read_notice(path, config, Diagnostics(), encoding="utf-16").meta.order == 99
+
+
+def test_binary_and_oversized_files_are_refused(scratch):
+    config = load_config(scratch / "config.yaml")
+    path = scratch_notice(scratch, b"PK\x03\x04\x14\x00\x06\x00word/document.xml")
+    diags = Diagnostics()
+    assert read_notice(path, config, diags) is None
+    assert [d.code for d in diags] == ["source.binary"]
+    path.write_bytes(b"x" * (3 * 1024 * 1024))
+    diags = Diagnostics()
+    assert read_notice(path, config, diags) is None
+    assert [d.code for d in diags] == ["source.too-large"]
+
+
+# ---------------------------------------------------------------------------------- YAML
+
+def test_yaml_cannot_run_code(tmp_path):
+    marker = tmp_path / "pwned"
+    for payload in (f'!!python/object/apply:os.system ["touch {marker}"]',
+                    f'!!python/object/new:subprocess.Popen [["touch", "{marker}"]]',
+                    "!!python/name:os.system"):
+        with pytest.raises(GazetteError) as caught:
+            load_yaml(f"title: {payload}\n", "x.md", first_line=2)
+        assert caught.value.diagnostic.code == "yaml.syntax"
+        assert caught.value.diagnostic.location.line == 2
+    assert not marker.exists()
+
+
+def test_yaml_alias_bomb_is_cheap(scratch):
+    laughs = ['a: &a ["哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈", "哈"]']
+    for level in "bcdefghi":
+        previous = chr(ord(level) - 1)
+        laughs.append(f"{level}: &{level} [{', '.join(['*' + previous] * 9)}]")
+    text = "---\n" + "\n".join(laughs) + "\ntitle: *i\nsection: 银川市政府文件\norder: 1\n---\n正文。\n"
+    path = scratch_notice(scratch, text)
+    started = time.perf_counter()
+    diags = Diagnostics()
+    assert read_notice(path, load_config(scratch / "config.yaml"), diags) is None
+    assert time.perf_counter() - started < 2
+    assert "front-matter.type" in {d.code for d in diags}
+
+
+# -------------------------------------------------------------------- HTML and scripts
+
+PAYLOADS = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<iframe src=https://evil.example/></iframe>",
+    "<style>body{display:none}</style>",
+    "<svg onload=alert(1)>",
+    '<a href="javascript:alert(1)">点我</a>',
+    "<object data=x.swf></object>",
+    '"><script>alert(2)</script>',
+    "<!--<script>alert(3)</script>-->",
+)
+
+BODY = f"""
+今年以来，{PAYLOADS[0]}全市工业企业{PAYLOADS[1]}认真贯彻落实。
+
+[点击查看](javascript:alert(document.cookie))和[另一个](JaVaScRiPt:alert(1))、<javascript:alert(1)>、[数据](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)。
+
+## 一、{PAYLOADS[2]}
+
+{PAYLOADS[3]}{PAYLOADS[4]}
+
+<div onclick="alert(1)">{PAYLOADS[5]}</div>
+
+::: 表格 {PAYLOADS[6]}
+单位：{PAYLOADS[7]}
+| 指标 | 说明 |
+| --- | --- |
+| {PAYLOADS[0]} | {PAYLOADS[1]} |
+| ^ | {PAYLOADS[8]} |
+
+注：{PAYLOADS[2]}
+:::
+
+::: 名单
+组长：{PAYLOADS[4]}　{PAYLOADS[0]}
+{PAYLOADS[1]}　成员
+:::
+
+附件：1. {PAYLOADS[5]}
+2. {PAYLOADS[3]}
+
+# 附件1　{PAYLOADS[0]}
+
+附文正文{PAYLOADS[1]}。
+"""
+
+FRONT = f"""---
+title: '银川市人民政府关于{PAYLOADS[0]}的通知'
+doc_number: 银政发〔2020〕99号
+number_line: '{PAYLOADS[1]}'
+section: 银川市政府文件
+order: 99
+addressees: '{PAYLOADS[2]}各县（市）区人民政府'
+attachments: ['{PAYLOADS[5]}', '{PAYLOADS[7].replace("'", "''")}']
+issuer: ['{PAYLOADS[3]}', '{PAYLOADS[4]}']
+date: 2020-08-26
+note: '{PAYLOADS[6]}'
+slug: test-injection
+---
+"""
+
+ACTIVE_TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base",
+               "form", "input", "button", "link", "svg", "math", "template", "style", "meta",
+               "img", "a", "video", "audio", "source"}
+HEAD_TAGS = {"meta", "style", "title"}
+"""The template's own <head>; nothing an editor writes is placed there as an element."""
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcset", "data",
+                  "background", "poster"}
+
+
+class _Audit(HTMLParser):
+    """Every element, attribute and comment of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None], tuple[str, ...]]] = []
+        self.stack: list[str] = []
+        self.comments: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs), tuple(self.stack)))
+        if tag not in ("br", "img", "meta", "link", "input", "hr", "col", "wbr"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.stack:
+            while self.stack.pop() != tag:
+                pass
+
+    def handle_comment(self, data):
+        self.comments.append(data)
+
+
+def assert_inert(html: str) -> _Audit:
+    """No element can run script, load a resource or restyle the page."""
+    audit = _Audit()
+    audit.feed(html)
+    for tag, attrs, ancestors in audit.tags:
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name)
+            if name in URL_ATTRIBUTES and value:
+                assert value.startswith(("#", "file:")), (tag, name, value)
+            if name == "style":
+                assert not any(bad in (value or "").lower()
+                               for bad in ("url(", "expression", "javascript", "@import")), value
+        if tag in ACTIVE_TAGS:
+            if tag in HEAD_TAGS and ancestors[-1:] == ("head",):
+                continue
+            if tag == "a" and set(attrs) <= {"href"} and (attrs.get("href") or "").startswith("#"):
+                continue  # the table of contents' internal links
+            pytest.fail(f"active element <{tag} {attrs}> in {'/'.join(ancestors)}")
+    assert not any("script" in c for c in audit.comments)
+    return audit
+
+
+def test_markup_escapes_every_payload_and_keeps_it_as_text(tmp_path):
+    diags = Diagnostics()
+    body = render_body(BODY, rel="t.md", body_line=1, source_dir=tmp_path, root=tmp_path,
+                       chronicle=False, diags=diags)
+    html = body.html + "".join(a.html for a in body.appendices)
+    audit = assert_inert(html)
+    assert not any({"href", "src"} & set(attrs) for _tag, attrs, _s in audit.tags)
+    assert [a.title for a in body.appendices] == [PAYLOADS[0]]  # plain text; templates escape it
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # escaped, not dropped
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    text = "\n".join(body.paragraphs)
+    assert all(payload in text for payload in PAYLOADS[:7])
+    assert not diags.errors, [d.format() for d in diags]
+
+
+@pytest.mark.parametrize("src", ["https://evil.example/t.png", "//evil.example/t.png",
+                                 "../../../../etc/passwd", "/etc/passwd",
+                                 "data:image/png;base64,iVBORw0KGgo="])
+def test_markup_refuses_images_outside_the_project(tmp_path, src):
+    (tmp_path / "content").mkdir()
+    diags = Diagnostics()
+    render_body(f"正文。\n\n![图]({src})\n", rel="t.md", body_line=10,
+                source_dir=tmp_path / "content", root=tmp_path, chronicle=False, diags=diags)
+    [error] = diags.errors
+    assert error.code in ("image.remote", "image.outside") and error.location.line == 12
+
+
+@pytest.mark.parametrize("src", ["javascript:alert(1)", "JAVASCRIPT:alert(1)",
+                                 "vbscript:msgbox(1)", "file:///etc/passwd",
+                                 "data:image/svg+xml;base64,PHN2Zz4="])
+def test_markup_keeps_dangerous_image_urls_as_text(tmp_path, src):
+    """markdown-it's link validation turns these into text, never an <img> or <a>."""
+    diags = Diagnostics()
+    body = render_body(f"![图]({src})和[链接]({src})\n", rel="t.md", body_line=10,
+                       source_dir=tmp_path, root=tmp_path, chronicle=False, diags=diags)
+    assert "<img" not in body.html and "<a" not in body.html
+    assert src in body.paragraphs[0] and not diags
+
+
+@pytest.fixture(scope="module")
+def injected(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("inject"))
+    scratch_notice(root, FRONT + BODY)
+    meta = root / "content" / SAMPLE / "issue.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace(
+        "names: [潘灵胜]", "names: ['<script>alert(1)</script>', 潘灵胜]").replace(
+        "印数: 1270册", "印数: '<img src=x onerror=alert(1)>'"), encoding="utf-8")
+    config = load_config(root / "config.yaml")
+    diags = Diagnostics()
+    issue = load_issue(config, find_issue(config, SAMPLE), diags)
+    assert issue is not None, [d.format() for d in diags.errors]
+    return config, issue
+
+
+def test_print_html_has_no_active_content(injected):
+    config, issue = injected
+    html = render_print_html(issue, config)
+    audit = assert_inert(html)
+    assert sum(tag == "style" for tag, _a, _s in audit.tags) == 1
+    assert [tag for tag, _a, ancestors in audit.tags if "head" in ancestors] == [
+        tag for tag, _a, ancestors in audit.tags if ancestors[-1:] == ("head",)]
+    for payload in ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
+                    "&lt;iframe src=https://evil.example/&gt;&lt;/iframe&gt;"):
+        assert payload in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 6  # title, toc, body, cells…
+
+
+def test_web_notice_partial_has_no_active_content(injected):
+    """Both editions render partials/notice.html; here with the web edition's helpers."""
+    config, issue = injected
+    notice = next(n for n in issue.notices if n.slug == "test-injection")
+    template = edition_environment(config).get_template("partials/notice.html")
+    html = template.render(notice=notice, **web_helpers(config))
+    assert_inert(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# ------------------------------------------------------------------------ URL fetcher
+
+def test_fetcher_serves_only_files_inside_the_project(scratch, tmp_path):
+    config = load_config(scratch / "config.yaml")
+    allowed = tuple(p.resolve() for p in (config.layouts_dir, config.fonts_dir,
+                                          config.content_dir))
+    refused: list[str] = []
+    fetcher = _project_fetcher(allowed, refused)
+    issue_dir = (config.content_dir / SAMPLE).resolve()
+    (issue_dir / "link.png").symlink_to("/etc/passwd")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    bad = ["https://example.com/tracker.png", "http://169.254.169.254/latest/meta-data/",
+           "file:///etc/passwd", f"{issue_dir.as_uri()}/../../../../../../etc/passwd",
+           f"{issue_dir.as_uri()}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+           f"file://evil.example{outside}", outside.as_uri(), f"{issue_dir.as_uri()}/link.png",
+           "data:text/html,<script>alert(1)</script>", "ftp://example.com/x"]
+    for url in bad:
+        with pytest.raises(PermissionError):
+            fetcher.fetch(url)
+    assert refused == bad
+    response = fetcher.fetch(config.fonts.song.resolve().as_uri())
+    try:
+        assert response is not None
+    finally:
+        getattr(response, "close", lambda: None)()
+    assert refused == bad
+
+
+def test_refused_resources_are_reported_at_the_notice_that_references_them(tmp_path):
+    """If a reference ever got past the markup stage, WeasyPrint still refuses it and the
+    error names the notice and line, not the whole issue."""
+    root = copy_project(tmp_path / "p")
+    for path in (root / "content" / SAMPLE).glob("*.md"):
+        if not path.name.startswith("02-"):
+            path.unlink()
+    config = load_config(root / "config.yaml")
+    issue = load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+    notice = issue.notices[0]
+    urls = ["https://example.com/tracker.png", "file:///etc/passwd", "../" * 30 + "etc/passwd"]
+    lines = [f"![图{i}]({url})" for i, url in enumerate(urls)]
+    source = dataclasses.replace(notice.source, body=notice.source.body + "\n".join(lines))
+    body = dataclasses.replace(notice.body, html=notice.body.html + "".join(
+        f'<p><img src="{url}" alt=""></p>' for url in urls))
+    notice = dataclasses.replace(notice, source=source, body=body)
+    section = dataclasses.replace(issue.sections[0], notices=(notice,))
+    issue = dataclasses.replace(issue, sections=(section,))
+    diags = Diagnostics()
+    render_pdf(render_print_html(issue, config), config, issue, diags)
+    refused = [d for d in diags.errors if d.code == "render.refused-resource"]
+    # The ../ escape resolves to file:///etc/passwd too: one error per resource.
+    assert [d.message.rsplit("：", 1)[1] for d in refused] == [
+        "https://example.com/tracker.png", "file:///etc/passwd"]
+    first_line = notice.source.body_line + notice.source.body.count("\n") - 2
+    assert [(d.location.path, d.location.line) for d in refused] == [
+        (notice.source.rel, first_line), (notice.source.rel, first_line + 1)]
