@@ -183,8 +183,10 @@ def preview_css(config: Config, url_prefix: str) -> str:
     """@font-face rules for the whole bundled fonts (the preview serves them from fonts/)."""
     rules = list({spec.family: getattr(config.fonts, spec.font) for spec in WEB_ROLES.values()}.items())
     rules += [(f"GzFallback{i + 1}", p) for i, p in enumerate(config.fonts.fallback)]
-    return "".join(f'@font-face{{font-family:{family};src:url("{url_prefix}{path.name}");'
-                   f"font-display:block}}\n" for family, path in rules)
+    # The version query changes when a font file does, so pages reload and browsers refetch.
+    return "".join(f'@font-face{{font-family:{family};src:url("{url_prefix}{path.name}'
+                   f'?v={path.stat().st_mtime_ns:x}");font-display:block}}\n'
+                   for family, path in rules)
 
 
 def subset_site(config: Config, chars: dict[str, set[str]]) -> FontSet:

@@ -39,6 +39,11 @@ def built(sample_build):
     return result, site_dir
 
 
+@pytest.fixture(scope="module")
+def pdf(built):
+    return PdfPages(built[0].pdf_path)
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002
         pass
@@ -177,10 +182,9 @@ def test_nothing_overflows_a_375px_phone(browser, base_url):
         context.close()
 
 
-def test_pdf_links_point_at_the_notice_page_in_the_pdf(built):
+def test_pdf_links_point_at_the_notice_page_in_the_pdf(built, pdf):
     """#page=N comes from the real layout: page N of the PDF holds the notice's title."""
-    result, site_dir = built
-    pdf = PdfPages(result.pdf_path)
+    _result, site_dir = built
     data = json.loads((site_dir / "2020/7/issue.json").read_text(encoding="utf-8"))
     assert len(data["notices"]) == 18
     for notice in data["notices"]:
@@ -195,10 +199,9 @@ def test_pdf_links_point_at_the_notice_page_in_the_pdf(built):
     assert n71["issuers"] == ["银川市人民政府"] and n71["date"] == "2020-08-26"
 
 
-def test_toc_page_numbers_are_the_printed_ones(built):
+def test_toc_page_numbers_are_the_printed_ones(built, pdf):
     """The web 目录 shows the folio printed on the page, as the print 目录 does."""
-    result, site_dir = built
-    pdf = PdfPages(result.pdf_path)
+    _result, site_dir = built
     html = (site_dir / "2020/7/index.html").read_text(encoding="utf-8")
     shown = [int(n) for n in re.findall(r'<span class="vh">印刷版第</span>(\d+)<', html)]
     data = json.loads((site_dir / "2020/7/issue.json").read_text(encoding="utf-8"))
@@ -263,7 +266,7 @@ def _parse(path: Path) -> _StrictHTML:
     return parser
 
 
-def test_every_link_resolves_and_every_page_is_well_formed(built):
+def test_every_link_resolves_and_every_page_is_well_formed(built, pdf):
     result, site_dir = built
     config = load_config(result.pdf_path.parent.parent.parent / "config.yaml")
     site_url = config.site_url.rstrip("/") + "/"
@@ -272,7 +275,7 @@ def test_every_link_resolves_and_every_page_is_well_formed(built):
     parsed = {page: _parse(page) for page in pages}
     for page, parser in parsed.items():
         assert not parser.problems, (page, parser.problems)
-    pdf_pages = len(PdfPages(result.pdf_path).texts)
+    pdf_pages = len(pdf.texts)
     base = "http://site.test/"
     checked = 0
     for page, parser in parsed.items():
@@ -461,3 +464,23 @@ def test_name_lists_and_wide_tables_fit_a_phone(browser, tmp_path):
     finally:
         context.close()
         server.close()
+
+
+def test_images_travel_with_their_notice_and_keep_their_alt_text(tmp_path):
+    root = copy_project(tmp_path / "project")
+    folder = root / "content" / SAMPLE
+    (folder / "images").mkdir()
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+           b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+           b"\x00\x00\x00\x00IEND\xaeB`\x82")
+    (folder / "images" / "图1.png").write_bytes(png)
+    notice = folder / "05-yinzhengfa-2020-71.md"
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n![奖励资金分布示意图](images/图1.png)\n",
+                      encoding="utf-8")
+    config = load_config(root / "config.yaml")
+    issue = load_issue(config, config.content_dir / SAMPLE, Diagnostics())
+    site = render_site(config, [SiteIssue(issue, PrintEdition(None))], fonts="preview")
+    assert site.files["2020/7/银政发-2020-71/images/图1.png"] == folder / "images" / "图1.png"
+    html = site.files["2020/7/银政发-2020-71/index.html"].decode()
+    assert re.search(r'<img src="images/(%E5%9B%BE1|图1)\.png" alt="奖励资金分布示意图"', html), \
+        re.findall(r"<img[^>]*>", html)
