@@ -51,7 +51,8 @@ class SearchIndex:
     @property
     def index_bytes(self) -> int:
         """docs.json and the postings: what a search downloads at most, before the texts."""
-        return sum(len(data) for path, data in self.files.items() if not path.startswith("search/t/"))
+        return sum(len(data) for path, data in self.files.items()
+                   if not path.startswith("search/t/"))
 
     @property
     def text_bytes(self) -> int:

@@ -405,7 +405,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{html.escape(title)}</title></head><body>"
-                f'<main style="font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">'
+                f'<main style="font-family:sans-serif;max-width:40rem;margin:3rem auto;'
+                f'padding:0 1rem">'
                 f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
                 f'<p><a href="/">返回首页</a></p></main></body></html>').encode()
         self._send(status, _inject(body, path, ""), "text/html; charset=utf-8", head=head)

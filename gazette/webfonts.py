@@ -83,7 +83,8 @@ class _Selector:
         return (self.tag is None or self.tag == tag) and self.classes <= classes
 
 
-_SELECTORS = [(role, _Selector.parse(s)) for role, spec in WEB_ROLES.items() for s in spec.selectors]
+_SELECTORS = [(role, _Selector.parse(s))
+              for role, spec in WEB_ROLES.items() for s in spec.selectors]
 
 
 class _RoleCollector(HTMLParser):
@@ -181,7 +182,8 @@ def font_stacks(config: Config) -> dict[str, str]:
 
 def preview_css(config: Config, url_prefix: str) -> str:
     """@font-face rules for the whole bundled fonts (the preview serves them from fonts/)."""
-    rules = list({spec.family: getattr(config.fonts, spec.font) for spec in WEB_ROLES.values()}.items())
+    families = {spec.family: getattr(config.fonts, spec.font) for spec in WEB_ROLES.values()}
+    rules = list(families.items())
     rules += [(f"GzFallback{i + 1}", p) for i, p in enumerate(config.fonts.fallback)]
     # The version query changes when a font file does, so pages reload and browsers refetch.
     return "".join(f'@font-face{{font-family:{family};src:url("{url_prefix}{path.name}'

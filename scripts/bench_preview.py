@@ -74,8 +74,9 @@ def main() -> int:
                     time.sleep(0.3)  # let the previous reload settle, as between real saves
                     saved = time.time() * 1000
                     notice.write_text(text, encoding="utf-8")
-                    page.wait_for_function(f"document.body && document.body.innerText.includes('{marker}')",
-                                           polling="raf", timeout=10_000)
+                    page.wait_for_function(
+                        f"document.body && document.body.innerText.includes('{marker}')",
+                        polling="raf", timeout=10_000)
                     painted = page.evaluate(PAINTED)
                     latencies.append((painted - saved) / 1000)
                     rebuilds.append(server.preview.last_build)

@@ -157,7 +157,8 @@ OVERFLOW_JS = """() => {
   for (const el of document.body.querySelectorAll('*')) {
     if (el.closest('.gw-table-scroll, .vh')) continue;
     const r = el.getBoundingClientRect();
-    if (r.width && (r.right > width + 0.5 || r.left < -0.5)) out.push(el.tagName + '.' + el.className);
+    if (r.width && (r.right > width + 0.5 || r.left < -0.5))
+      out.push(el.tagName + '.' + el.className);
   }
   return {scroll: document.documentElement.scrollWidth, width, out: out.slice(0, 5)};
 }"""
@@ -332,7 +333,8 @@ def test_fonts_are_subsets_covering_every_character(built):
         assert (site_dir / font.path).read_bytes()[:4] == b"wOF2"
     total = sum(len(f.data) for f in site.fonts.fonts.values())
     assert total < 2_000_000
-    bundled = (Path(__file__).resolve().parent.parent / "fonts/FandolFang-Regular.otf").stat().st_size
+    fonts_dir = Path(__file__).resolve().parent.parent / "fonts"
+    bundled = (fonts_dir / "FandolFang-Regular.otf").stat().st_size
     assert len(site.fonts.fonts["GzFang"].data) < bundled / 5
     fallback = set().union(*(f.chars for f in site.fonts.fonts.values()
                              if f.family.startswith("GzFallback")))

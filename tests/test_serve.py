@@ -78,7 +78,8 @@ def test_a_page_whose_file_did_not_change_stays_put(preview, page, scratch):
     page.evaluate("window.__notReloaded = true")
     version = preview.preview.version
     _edit(scratch / "content" / SAMPLE / "17-dashiji.md", "8月", "8 月")
-    page.wait_for_function(f"fetch('/_gazette/state').then(r => r.json()).then(s => s.version > {version})")
+    page.wait_for_function(
+        f"fetch('/_gazette/state').then(r => r.json()).then(s => s.version > {version})")
     page.wait_for_timeout(300)
     assert page.evaluate("window.__notReloaded === true")
 
@@ -124,7 +125,8 @@ def test_a_stylesheet_change_reloads_pages(preview, page, scratch):
     page.wait_for_function("document.querySelector('.gz-status') !== null")
     _edit(scratch / "layouts" / "html" / "site.css.j2", "--red: #b3131b;", "--red: #0000ff;")
     page.wait_for_function(
-        "getComputedStyle(document.querySelector('.site-head')).borderTopColor === 'rgb(0, 0, 255)'",
+        "getComputedStyle(document.querySelector('.site-head')).borderTopColor"
+        " === 'rgb(0, 0, 255)'",
         timeout=10_000)
 
 
