@@ -173,3 +173,24 @@ def test_the_command_serves_on_localhost_only(scratch):
         process.wait(timeout=15)
     assert process.returncode == 0
     assert "预览已停止" in process.stderr.read()
+
+
+def test_config_edits_are_followed_even_when_the_file_is_replaced(preview, page, scratch):
+    """Editors often save by writing a new file and renaming it over the old one."""
+    config = scratch / "config.yaml"
+    original = config.read_text(encoding="utf-8")
+    page.goto(preview.url + NOTICE_PATH)
+    page.wait_for_function("document.querySelector('.gz-status') !== null")
+    _edit(config, "name: 银川市人民政府公报", "name: 银川市人民政府公报（预览）")
+    page.wait_for_function("document.querySelector('.site-name').textContent.includes('（预览）')",
+                           timeout=10_000)
+    replacement = scratch / ".config.yaml.tmp"
+    replacement.write_text(original.replace("sections:", "sections: [", 1), encoding="utf-8")
+    os.replace(replacement, config)
+    overlay = page.locator(".gz-overlay")
+    overlay.wait_for(state="visible", timeout=10_000)
+    assert overlay.locator(".gz-where").first.inner_text().startswith("config.yaml:")
+    config.write_text(original, encoding="utf-8")
+    overlay.wait_for(state="hidden", timeout=10_000)
+    page.wait_for_function("!document.querySelector('.site-name').textContent.includes('（预览）')",
+                           timeout=10_000)
