@@ -214,7 +214,7 @@ def test_toc_page_numbers_are_the_printed_ones(built, pdf):
 
 class _StrictHTML(HTMLParser):
     """Well-formedness: every element closed in order, void elements never closed, ids unique,
-    no attribute given twice; collects links and ids for the link walk."""
+    no attribute given twice; collects links, ids and heading levels."""
 
     VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 
@@ -224,6 +224,7 @@ class _StrictHTML(HTMLParser):
         self.problems: list[str] = []
         self.ids: set[str] = set()
         self.links: list[str] = []
+        self.headings: list[int] = []
 
     def handle_starttag(self, tag, attrs):
         names = [name for name, _ in attrs]
@@ -237,6 +238,8 @@ class _StrictHTML(HTMLParser):
         for name in ("href", "src"):
             if values.get(name) is not None:
                 self.links.append(values[name])
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
         if tag == "img" and not values.get("alt"):
             self.problems.append("img without alt")
         if tag not in self.VOID:
@@ -276,6 +279,9 @@ def test_every_link_resolves_and_every_page_is_well_formed(built, pdf):
     parsed = {page: _parse(page) for page in pages}
     for page, parser in parsed.items():
         assert not parser.problems, (page, parser.problems)
+        levels = parser.headings
+        assert levels[:1] == [1] and levels.count(1) == 1, (page, levels)
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (page, levels)
     pdf_pages = len(pdf.texts)
     base = "http://site.test/"
     checked = 0
