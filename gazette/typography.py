@@ -71,6 +71,7 @@ def justify_document(document) -> int:
                 lines.append((child, block))
                 if block.element is not None:
                     last_line[id(block.element)] = child
+                walk(child, block)  # inline-blocks inside the line have lines of their own
             elif isinstance(child, boxes.BlockContainerBox) and not isinstance(
                     child, boxes.LineBox):
                 walk(child, child)
