@@ -1,0 +1,89 @@
+"""gazette.typography: the pinned WeasyPrint patch and balanced titles."""
+
+from __future__ import annotations
+
+import weasyprint
+from pypdf import PdfReader
+
+from gazette.markup import WORD_JOINER
+from gazette.typography import (WEASYPRINT_VERSION, font_metrics, install_cjk_justification,
+                                justify_document, title_lines)
+
+from .conftest import ROOT
+from .pdflines import read_lines
+
+FANG = ROOT / "fonts" / "FandolFang-Regular.otf"
+TITLE = ROOT / "fonts" / "FandolSong-Bold.otf"
+
+
+def test_weasyprint_is_the_version_the_patch_was_written_for():
+    """The justification works on private WeasyPrint internals: an upgrade must be deliberate."""
+    assert weasyprint.__version__ == WEASYPRINT_VERSION
+
+
+def _render(tmp_path, body: str):
+    install_cjk_justification()
+    html = f"""<html lang="zh-CN"><style>
+    @font-face {{ font-family: F; src: url({FANG.as_uri()}); }}
+    @page {{ size: 120mm 200mm; margin: 10mm; }}
+    body {{ margin: 0; font: 10.5pt/1.6 F; }}
+    p {{ margin: 0 0 6pt; text-align: justify; text-indent: 2em; }}
+    </style>{body}</html>"""
+    document = weasyprint.HTML(string=html).render()
+    justified = justify_document(document)
+    path = tmp_path / "t.pdf"
+    document.write_pdf(path)
+    return path, justified
+
+
+def test_chinese_lines_are_justified_without_inserting_characters(tmp_path):
+    text = ("今年以来，全市工业企业认真贯彻落实国家和自治区加快推动工业转型升级各项政策，扎实推进"
+            "技改投入、节能降耗、科技创新、提升产业链供应链水平等各项工作，为工业经济高质量发展"
+            "积蓄了力量。PPI同比下降2.9%，CPI上涨2.4%。")
+    path, justified = _render(tmp_path, f"<p>{text}</p>")
+    lines, _ = read_lines(path)
+    right = 120 / 25.4 * 72 - 10 / 25.4 * 72
+    assert justified == len(lines) - 1 >= 3
+    for line in lines[:-1]:
+        assert abs(line.x1 - right) < 0.5, line.text
+    assert lines[-1].x1 < right - 10
+    extracted = "".join(PdfReader(path).pages[0].extract_text().split())
+    assert extracted == text
+
+
+def test_word_joiner_prevents_a_break_and_leaves_no_trace(tmp_path):
+    filler = "为维护法制统一银川市人民政府决定废止地方税收保障办法"
+    # Without the joiner the last character would stand alone on the second line.
+    text = filler + "二〇二〇年公布施行之日" + "起"
+    joined = text[:-1] + WORD_JOINER + text[-1]
+    path, _ = _render(tmp_path, f"<p style='width:{len(text) - 2}em;text-indent:0'>{text}</p>"
+                                f"<p style='width:{len(text) - 2}em;text-indent:0'>{joined}</p>")
+    lines, _ = read_lines(path)
+    last_lines = [ln.text for ln in lines if not ln.text.startswith("为维护")]
+    assert "起" in last_lines[0] and len(last_lines[0]) == 2, "unprotected: one lone character"
+    assert len(last_lines[1]) >= 2 and last_lines[1] != "起"
+    assert WORD_JOINER not in PdfReader(path).pages[0].extract_text()
+
+
+def test_titles_break_into_balanced_lines_at_word_boundaries():
+    metrics = font_metrics(TITLE)
+    title = "银川市人民政府关于收回原市城管局建筑垃圾堆放场项目国有土地使用权的决定"
+    lines = title_lines(title, metrics, 24)
+    assert "".join(lines) == title
+    assert len(lines) == 2
+    assert all(metrics.width(line) <= 24 for line in lines)
+    assert abs(len(lines[0]) - len(lines[1])) <= 2
+    assert not lines[0].endswith("国有") and not lines[1].startswith("地")
+
+
+def test_titles_never_end_with_a_short_line_or_split_a_word():
+    metrics = font_metrics(TITLE)
+    title = ("中共银川市委办公室　银川市人民政府办公室关于印发《银川市生态环境保护监督管理责任规定》"
+             "的通知")
+    lines = title_lines(title, metrics, 23.9)
+    assert len(lines[-1]) >= 3
+    assert not any(line.endswith("印") for line in lines), "印发 is one word"
+
+
+def test_short_titles_stay_on_one_line():
+    assert title_lines("银川市政府大事记", font_metrics(TITLE), 24) == ["银川市政府大事记"]
