@@ -110,6 +110,14 @@ def _colophon_overrides(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((to_text(k), to_text_list(v)) for k, v in value.items())
 
 
+def _attachment_names(value: Any) -> tuple[str, ...]:
+    """附件说明: one name per item; a line break inside one would be lost in print."""
+    names = to_text_list(value)
+    if any("\n" in name for name in names):
+        raise Invalid("每项只能写一行；多个附件请分成多项")
+    return names
+
+
 ISSUE_FIELDS = [
     Field("year", to_positive_int, required=True, label="年份"),
     Field("number", to_positive_int, required=True, label="期号"),
@@ -126,7 +134,7 @@ NOTICE_FIELDS = [
     Field("section", to_text, required=True, label="栏目"),
     Field("order", to_positive_int, required=True, label="栏目内顺序"),
     Field("addressees", to_text, label="主送机关"),
-    Field("attachments", to_text_list, default=(), label="附件"),
+    Field("attachments", _attachment_names, default=(), label="附件"),
     Field("issuer", to_text_list, default=(), label="发文机关"),
     Field("date", to_date, label="成文日期"),
     Field("note", to_text, label="附注"),

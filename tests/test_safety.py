@@ -7,6 +7,7 @@ import dataclasses
 import time
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -190,11 +191,12 @@ slug: test-injection
 
 ACTIVE_TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base",
                "form", "input", "button", "link", "svg", "math", "template", "style", "meta",
-               "img", "a", "video", "audio", "source"}
+               "video", "audio", "source"}
 HEAD_TAGS = {"meta", "style", "title"}
 """The template's own <head>; nothing an editor writes is placed there as an element."""
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcset", "data",
-                  "background", "poster"}
+LOADING_ATTRIBUTES = {"src", "action", "formaction", "xlink:href", "srcset", "data",
+                      "background", "poster"}
+"""Attributes whose URL the reader's browser loads (or submits to) without a click."""
 
 
 class _Audit(HTMLParser):
@@ -220,23 +222,26 @@ class _Audit(HTMLParser):
         self.comments.append(data)
 
 
-def assert_inert(html: str) -> _Audit:
-    """No element can run script, load a resource or restyle the page."""
+def assert_inert(html: str, refused: frozenset[str] = frozenset()) -> _Audit:
+    """No element can run script, load a resource or restyle the page. ``refused`` are image
+    URLs the markup stage reported as errors (the build stops before any edition is made)."""
     audit = _Audit()
     audit.feed(html)
     for tag, attrs, ancestors in audit.tags:
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name)
-            if name in URL_ATTRIBUTES and value:
-                assert value.startswith(("#", "file:")), (tag, name, value)
+            if name == "href" and value:
+                assert urlparse(value).scheme.lower() in ("", "http", "https", "mailto"), value
+            if name in LOADING_ATTRIBUTES and value and value not in refused:
+                # Only the project's own files, by relative path.
+                assert not (urlparse(value).scheme or value.startswith(("/", "\\"))), (
+                    tag, name, value)
             if name == "style":
                 assert not any(bad in (value or "").lower()
                                for bad in ("url(", "expression", "javascript", "@import")), value
         if tag in ACTIVE_TAGS:
             if tag in HEAD_TAGS and ancestors[-1:] == ("head",):
                 continue
-            if tag == "a" and set(attrs) <= {"href"} and (attrs.get("href") or "").startswith("#"):
-                continue  # the table of contents' internal links
             pytest.fail(f"active element <{tag} {attrs}> in {'/'.join(ancestors)}")
     assert not any("script" in c for c in audit.comments)
     return audit
@@ -279,6 +284,16 @@ def test_markup_keeps_dangerous_image_urls_as_text(tmp_path, src):
                        source_dir=tmp_path, root=tmp_path, chronicle=False, diags=diags)
     assert "<img" not in body.html and "<a" not in body.html
     assert src in body.paragraphs[0] and not diags
+
+
+@pytest.mark.xfail(strict=True, reason="gazette/markup checks images only in top-level "
+                   "paragraphs and headings (_apply_roles); the print edition's URL fetcher still "
+                   "refuses the file, but the web edition would load it")
+def test_images_inside_blockquotes_are_checked(tmp_path):
+    diags = Diagnostics()
+    render_body("> 引用\n> ![图](https://evil.example/t.png)\n", rel="t.md", body_line=10,
+                source_dir=tmp_path, root=tmp_path, chronicle=False, diags=diags)
+    assert [d.code for d in diags.errors] == ["image.remote"]
 
 
 @pytest.fixture(scope="module")
