@@ -20,8 +20,16 @@ from functools import cache
 from pathlib import Path
 
 from .config import Config
-from .content import (DOC_NUMBER, IssueMeta, NoticeMeta, issue_dirs, notice_files,
-                      read_issue_meta, read_notice, split_front_matter)
+from .content import (
+    DOC_NUMBER,
+    IssueMeta,
+    NoticeMeta,
+    issue_dirs,
+    notice_files,
+    read_issue_meta,
+    read_notice,
+    split_front_matter,
+)
 from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity, relative
 from .markup import blocks, roles
 from .sources import YamlDocument, load_yaml, read_text
@@ -226,7 +234,8 @@ def _paired(span: TextSpan, name: str, open_: str, close: str, full_open: str,
                 yield span.finding(start, message, f"这个“{text[start]}”没有配对，请核对")
             continue
         inner = text[start + 1: end]
-        if _IS_HAN.search(inner) or is_cjk(text[start - 1: start]) or is_cjk(text[end + 1: end + 2]):
+        outside = text[start - 1: start] + text[end + 1: end + 2]
+        if _IS_HAN.search(inner) or any(is_cjk(char) for char in outside):
             yield span.finding(start, message, original=open_, replacement=full_open)
             yield span.finding(end, message, original=close, replacement=full_close)
 
@@ -388,13 +397,19 @@ def issue_sequence(issue: LintIssue) -> Iterator[Finding]:
     meta, previous = issue.meta, issue.previous
     if meta is None or previous is None or issue.doc is None:
         return
+    hint = "核对 year 和 number；如果缺的那一期不在 content/ 中，请先补上"
+    if meta.year < previous.year:
+        line, column, _ = issue.doc.value_position(("year",))
+        yield Finding(f"年份 {meta.year} 早于上一期 {previous.label}（{previous.key}）", line, column,
+                      "期次文件夹按名称排序，应与出版顺序一致；请核对 year 或文件夹名",
+                      path=issue.rel)
+        return
     expected = previous.number + 1 if meta.year == previous.year else 1
-    if meta.year < previous.year or meta.number != expected:
+    if meta.number != expected:
         line, column, _ = issue.doc.value_position(("number",))
         yield Finding(f"期号不连续：上一期是 {previous.label}（{previous.key}），"
-                      f"这一期应为 {meta.year if meta.year >= previous.year else previous.year}年"
-                      f"第{expected}期，实际是 {meta.label}", line, column,
-                      "核对 year 和 number；如果缺的那一期不在 content/ 中，请先补上", path=issue.rel)
+                      f"这一期应为 {meta.year}年第{expected}期，实际是 {meta.label}", line, column,
+                      hint, path=issue.rel)
 
 
 def cumulative_sequence(issue: LintIssue) -> Iterator[Finding]:

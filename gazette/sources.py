@@ -158,8 +158,9 @@ class _SafeLoader(yaml.SafeLoader):
         try:
             return super().construct_object(node, deep)
         except (ValueError, TypeError, OverflowError):
+            value = getattr(node, "value", "")
             raise yaml.constructor.ConstructorError(
-                None, None, f"无法识别的值“{getattr(node, 'value', '')}”", node.start_mark) from None
+                None, None, f"无法识别的值“{value}”", node.start_mark) from None
 
 
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
@@ -181,13 +182,15 @@ def load_yaml(text: str, rel: str, first_line: int = 1) -> YamlDocument:
     except yaml.YAMLError as exc:
         _fail(rel, "yaml.syntax", f"YAML 格式错误：{exc}")
     except RecursionError:
-        _fail(rel, "yaml.syntax", "YAML 嵌套层次过深", "前言只需要“字段: 值”和简单的列表", first_line)
+        _fail(rel, "yaml.syntax", "YAML 嵌套层次过深", "前言只需要“字段: 值”和简单的列表",
+              first_line)
     finally:
         loader.dispose()
     positions: dict[KeyPath, tuple[int, int]] = {}
     scalars: dict[KeyPath, ScalarSpan] = {}
     if node is not None:
-        _record_positions(node, (), _Recorder(rel, first_line, text.split("\n"), positions, scalars))
+        recorder = _Recorder(rel, first_line, text.split("\n"), positions, scalars)
+        _record_positions(node, (), recorder)
     return YamlDocument(data, positions, scalars)
 
 

@@ -17,9 +17,9 @@ from gazette.check import check_issues
 from gazette.cli import main
 from gazette.config import load_config
 from gazette.content import find_issue
-from gazette.diagnostics import Diagnostics, Severity
+from gazette.diagnostics import Diagnostics
 from gazette.issue import load_issue
-from gazette.lint import RULES, notice_from_text, run_rules, LintIssue
+from gazette.lint import RULES, LintIssue, notice_from_text, run_rules
 
 from .conftest import ROOT, SAMPLE, copy_project
 
@@ -141,8 +141,9 @@ def test_space_between_han():
     assert codes("2020年 8月，GDP 增长。\n") == []
     title = FRONT.replace("关于测试", "关于 测试")
     assert lint("正文。\n", title) == [("text.space", 2, 17, "")]
-    issuer = FRONT + "issuer: 银川市市长 杨玉经\n"
-    assert lint("正文。\n", issuer.replace("---\n\n", "") + "---\n\n")[0][::3] == ("text.space", None)
+    issuer = FRONT.replace("order: 1\n", "order: 1\nissuer: 银川市市长 杨玉经\n")
+    [(code, line, _column, replacement)] = lint("正文。\n", issuer)
+    assert (code, line, replacement) == ("text.space", 5, None)
 
 
 def test_halfwidth_punctuation():
@@ -335,3 +336,28 @@ def test_bad_input_through_the_installed_command(name, tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
     assert f"{expect['path']}:{expect['line']}" in result.stdout
     assert f"[{expect['code']}]" in result.stdout
+
+
+def test_issue_sequence_across_years():
+    import datetime as dt
+
+    from gazette.content import IssueMeta
+    from gazette.lint import cumulative_sequence, issue_sequence
+    from gazette.sources import load_yaml
+
+    def meta(key, year, number, cumulative):
+        return IssueMeta(key, year, number, cumulative, dt.date(year, 12, 1), (), ())
+
+    def findings(current, previous):
+        doc = load_yaml(f"year: {current.year}\nnumber: {current.number}\n"
+                        f"cumulative: {current.cumulative}\n", "i.yaml")
+        issue = LintIssue(current.key, "i.yaml", current, doc, (), previous, ())
+        return [(f.line, f.message[:6]) for rule in (issue_sequence, cumulative_sequence)
+                for f in rule(issue)]
+
+    december = meta("2020-12", 2020, 12, 363)
+    assert findings(meta("2021-01", 2021, 1, 364), december) == []
+    assert findings(meta("2021-01", 2021, 13, 364), december) == [(2, "期号不连续：")]
+    assert findings(meta("2021-01", 2021, 1, 365), december) == [(3, "总期号不连续")]
+    assert findings(meta("2020-13", 2019, 1, 364), december) == [(1, "年份 201")]
+    assert findings(meta("2021-01", 2021, 1, None), december) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+
 import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
