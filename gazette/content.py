@@ -16,16 +16,8 @@ from typing import Any
 
 from .config import Config
 from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity, relative
-from .schema import (
-    Field,
-    Invalid,
-    one_of,
-    to_date,
-    to_positive_int,
-    to_text,
-    to_text_list,
-    validate,
-)
+from .schema import (Field, Invalid, one_of, to_date, to_positive_int, to_text, to_text_list,
+                     validate)
 from .sources import YamlDocument, load_yaml, read_text
 
 NOTICE_KINDS = ("notice", "chronicle", "data")

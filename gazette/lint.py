@@ -20,16 +20,8 @@ from functools import cache
 from pathlib import Path
 
 from .config import Config
-from .content import (
-    DOC_NUMBER,
-    IssueMeta,
-    NoticeMeta,
-    issue_dirs,
-    notice_files,
-    read_issue_meta,
-    read_notice,
-    split_front_matter,
-)
+from .content import (DOC_NUMBER, IssueMeta, NoticeMeta, issue_dirs, notice_files,
+                      read_issue_meta, read_notice, split_front_matter)
 from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity, relative
 from .markup import blocks, roles
 from .sources import YamlDocument, load_yaml, read_text
