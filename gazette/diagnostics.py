@@ -64,7 +64,7 @@ class Diagnostic:
     def format(self) -> str:
         text = f"{self.location}: {self.severity.value}[{self.code}]: {self.message}"
         if self.fix:
-            text += "（可用 --fix 自动修正）"
+            text += "（可用 gazette check --fix 自动修正）"
         if self.hint:
             text += f"\n    提示：{self.hint}"
         return text

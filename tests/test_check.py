@@ -87,10 +87,12 @@ def test_check_reports_every_problem_in_one_run(tmp_path):
     (issue / "99-b.md").write_text("---\ntitel: 乙\nsection: 银川市政府文件\norder: 98\n---\n正文。\n",
                                    encoding="utf-8")
     (issue / "97-c.md").write_bytes("---\ntitle: 丙\n---\n".encode("gbk"))
-    codes = {(d["path"].rsplit("/", 1)[1], d["code"])
-             for d in json.loads(run(root, "--format", "json").output)["diagnostics"]}
+    diagnostics = json.loads(run(root, "--format", "json").output)["diagnostics"]
+    codes = {(d["path"].rsplit("/", 1)[1], d["code"]) for d in diagnostics}
     assert {("98-a.md", "front-matter.type"), ("99-b.md", "front-matter.unknown-key"),
             ("99-b.md", "front-matter.missing"), ("97-c.md", "source.encoding")} <= codes
+    [unknown] = [d for d in diagnostics if d["code"] == "front-matter.unknown-key"]
+    assert unknown["hint"] == "是不是想写 title？" and (unknown["line"], unknown["column"]) == (2, 1)
 
 
 def test_build_refuses_what_check_reports_as_an_error_in_a_notice(tmp_path):
