@@ -39,13 +39,22 @@ kind: data
 """
 
 
-@pytest.fixture(scope="module")
-def blocks_build(tmp_path_factory):
-    root = copy_project(tmp_path_factory.mktemp("blocks"))
+def _project_with_blocks(tmp_path_factory, style: str = "gazette"):
+    root = copy_project(tmp_path_factory.mktemp(f"blocks-{style}"))
+    if style != "gazette":
+        config_file = root / "config.yaml"
+        config_file.write_text(config_file.read_text(encoding="utf-8").replace(
+            "  style: gazette", f"  style: {style}"), encoding="utf-8")
     issue_dir = root / "content" / SAMPLE
     for fixture in FIXTURES.glob("*.md"):
         shutil.copy(fixture, issue_dir / fixture.name)
     (issue_dir / "93-long-table.md").write_text(_long_table(), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def blocks_build(tmp_path_factory):
+    root = _project_with_blocks(tmp_path_factory)
     diags = Diagnostics()
     result = build_issue(load_config(root / "config.yaml"), SAMPLE, diags, site=False)
     assert result is not None, [d.format() for d in diags]
@@ -143,3 +152,19 @@ def test_name_list_text_reads_cleanly(blocks_build):
     long_role = next(ln for ln in lines if ln.text.startswith("副组长"))
     assert abs(colon[0] - char_boxes(long_role, "：")[0]) < 0.5, "colons line up"
     assert colon[0] - char_boxes(role, "长")[1] < 1.0, "the colon follows the role directly"
+
+
+def test_two_columns_keep_tables_and_name_lists_whole(tmp_path_factory):
+    """WeasyPrint's columns have lost or repeated content at breaks: check every cell once."""
+    root = _project_with_blocks(tmp_path_factory, "two-column")
+    diags = Diagnostics()
+    result = build_issue(load_config(root / "config.yaml"), SAMPLE, diags, site=False)
+    assert result is not None and not diags.warnings, [d.format() for d in diags]
+    pdf = PdfPages(result.pdf_path)
+    everything = "".join(pdf.squashed)
+    for n in range(1, 91):
+        assert everything.count(f"第{n}项指标") == 1, n
+    for name in ("王国斌", "贾增军", "苏丽华"):
+        assert everything.count(name) == 1, name
+    assert everything.count("李婧") == 2
+    assert everything.count("中央财政衔接推进乡村振兴补助资金") == 1

@@ -78,7 +78,7 @@ def render_body(body: str, *, rel: str, body_line: int, source_dir: Path, root: 
     rendered: list[str] = []
     for _title_tokens, part in parts:
         _apply_roles(part, chronicle=chronicle, context=context)
-        rendered.append(md.renderer.render(part, md.options, env))
+        rendered.append(_render_flows(md, part, env))
     appendices = []
     for (title_tokens, _part), html in zip(parts[1:], rendered[1:], strict=True):
         title = title_tokens.content.strip()
@@ -88,6 +88,31 @@ def render_body(body: str, *, rel: str, body_line: int, source_dir: Path, root: 
         paragraphs.append(title)
         appendices.append(Appendix(label, title, html))
     return NoticeBody(rendered[0], tuple(appendices), tuple(paragraphs), tuple(images))
+
+
+def _render_flows(md: MarkdownIt, tokens: list[Token], env: dict) -> str:
+    """Render a part as runs of running text (``div.gw-flow``) between tables.
+
+    Page styles set running text in columns by styling the flows; tables stay outside them
+    at full width. (Spanning a table across WeasyPrint columns with column-span loses the
+    layout when the table breaks across pages.)
+    """
+    out: list[str] = []
+    flow: list[Token] = []
+
+    def flush() -> None:
+        if flow:
+            out.append(f'<div class="gw-flow">\n{md.renderer.render(flow, md.options, env)}</div>\n')
+            flow.clear()
+
+    for token in tokens:
+        if token.type == "gazette_block" and token.info == "表格" and token.level == 0:
+            flush()
+            out.append(md.renderer.render([token], md.options, env))
+        else:
+            flow.append(token)
+    flush()
+    return "".join(out)
 
 
 @dataclass(slots=True)
