@@ -168,3 +168,16 @@ def test_two_columns_keep_tables_and_name_lists_whole(tmp_path_factory):
         assert everything.count(name) == 1, name
     assert everything.count("李婧") == 2
     assert everything.count("中央财政衔接推进乡村振兴补助资金") == 1
+
+
+def test_characters_fandol_lacks_come_from_the_bundled_fallbacks(blocks_build):
+    """₀ ₁ ㎡ 瞭 appear in real gazettes; Fandol lacks them; they must not become boxes."""
+    result, pdf, _lines, _ = blocks_build
+    text = "".join(pdf.squashed)
+    for sample in ("PM₂.₅", "CO₂", "60㎡", "明瞭"):
+        assert sample in text, sample
+    assert {"NotoSerifCJKsc-Fallback", "NotoSerif-Regular"} & pdf.embedded_fonts
+    from fontTools.ttLib import TTFont
+
+    cjk = TTFont(FIXTURES.parents[2] / "fonts" / "NotoSerifCJKsc-Fallback.otf", lazy=True)
+    assert cjk["name"].getDebugName(6) in pdf.embedded_fonts

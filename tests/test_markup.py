@@ -1,0 +1,87 @@
+"""The markup stage on in-memory text: roles, explicit headings, attachments, chronicle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gazette.diagnostics import Diagnostics
+from gazette.markup import WORD_JOINER, attachments_html, render_body
+
+
+def _render(body: str, *, chronicle: bool = False, tmp: Path = Path("/nonexistent")):
+    diags = Diagnostics()
+    result = render_body(body, rel="n.md", body_line=8, source_dir=tmp, root=tmp,
+                         chronicle=chronicle, diags=diags)
+    return result, diags
+
+
+def test_numbering_gives_heading_levels_in_a_structured_text():
+    result, diags = _render("一、总体要求\n\n（一）保居民就业。\n\n（二）坚持党政同责。抓住关键少数。\n\n"
+                            "1.确保实现全年就业目标。着力强化就业优先政策。")
+    assert not diags
+    html = result.html
+    assert '<h3 class="gw-n1 gw-heading">一、总体要求</h3>' in html
+    assert '<h4 class="gw-n2 gw-heading">（一）保居民就业。</h4>' in html
+    assert '<span class="gw-h2">（二）坚持党政同责。</span>抓住关键少' in html
+    assert '<p class="gw-n3">1.确保' in html
+
+
+def test_numbered_clauses_of_a_decision_stay_body_text():
+    result, _ = _render("一、金凤区人民政府负责做好土地收回具体工作。\n\n二、银川市自然资源局按规定办理土地注销登记。")
+    assert "gw-heading" not in result.html and "<h3" not in result.html
+
+
+def test_explicit_markdown_headings_are_accepted():
+    result, _ = _render("## 一、总体要求\n\n### （一）指导思想\n\n#### 1.目标\n\n正文。")
+    assert '<h3 class="gw-n1 gw-heading">一、总体要求</h3>' in result.html
+    assert '<h4 class="gw-n2 gw-heading">（一）指导思想</h4>' in result.html
+    assert '<h5 class="gw-n3 gw-heading">1.目标</h5>' in result.html
+
+
+def test_level_one_headings_start_attached_texts():
+    result, _ = _render("现印发给你们。\n\n# 银川市实施方案\n\n一、总体要求\n\n# 附件1　成员名单\n\n略。")
+    assert [(a.label, a.title) for a in result.appendices] == [(None, "银川市实施方案"),
+                                                                ("附件1", "成员名单")]
+    assert "现印发" in result.html and "实施方案" not in result.html
+
+
+def test_regulation_chapters_and_articles():
+    result, _ = _render("第一章　总　则\n\n第一条　为深入贯彻落实习近平生态文明思想。")
+    assert '<p class="gw-chapter">第一章　总　则</p>' in result.html
+    assert '<span class="gw-article-no">第一条</span>　为深入' in result.html
+
+
+def test_chronicle_entries_lead_with_their_date():
+    result, _ = _render("8月9日至10日，调研组调研。\n\n△市委审计委员会召开会议。", chronicle=True)
+    assert '<span class="gw-event-date">8月9日至10日</span>，调研组' in result.html
+    assert '<span class="gw-event-mark">△</span>市委审计' in result.html
+
+
+def test_attachment_lists_align_names_after_their_numbers():
+    result, _ = _render("附件：1. 银川市规划编制工作领导小组成员名单\n2. 银川市规划编制工作任务分工")
+    html = result.html
+    assert html.count("<tr>") == 2
+    assert '<td class="gw-att-label">附件：</td><td class="gw-att-no">1.</td>' in html
+    assert '<td class="gw-att-label"></td><td class="gw-att-no">2.</td>' in html
+    numbered = attachments_html(["甲（略）", "乙（略）"], numbered=True)
+    assert '<td class="gw-att-no">2.</td><td class="gw-att-name">乙（略）</td>' in numbered
+
+
+def test_raw_html_is_escaped_never_passed_on():
+    result, _ = _render('通知<script>alert(1)</script>。\n\n<iframe src="x"></iframe>')
+    assert "<script" not in result.html and "<iframe" not in result.html
+    assert "&lt;script&gt;" in result.html
+
+
+def test_lone_last_character_and_numbers_are_held_together():
+    result, _ = _render("粮食种植面积稳定在121.6万亩，时间为2020-2030年。")
+    assert "121." + WORD_JOINER + "6" in result.html
+    assert "2020-" + WORD_JOINER + "2030" in result.html
+    assert "年" + WORD_JOINER + "。" not in result.html
+    assert WORD_JOINER + "年。" in result.html
+    assert WORD_JOINER not in "".join(result.paragraphs), "search and tests see the source text"
+
+
+def test_block_errors_carry_the_file_line():
+    _result, diags = _render("正文。\n\n::: 名单\n王五　市长\n:::")
+    assert [(d.code, d.location.line) for d in diags] == [("names.role", 11)]
