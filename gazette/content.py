@@ -58,11 +58,6 @@ class IssueMeta:
 
 
 @dataclass(frozen=True, slots=True)
-class Attachment:
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
 class NoticeMeta:
     title: str
     doc_number: str | None

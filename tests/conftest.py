@@ -13,6 +13,11 @@ from gazette.diagnostics import Diagnostics
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "2020-07"
+# Debian's Chromium, installed by scripts/setup.sh; never a downloaded browser. The flags keep
+# it from reaching for the network, which this machine does not have.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +49,14 @@ def sample_build(tmp_path_factory):
     result = build_issue(load_config(root / "config.yaml"), SAMPLE, diags)
     assert result is not None, "\n".join(d.format() for d in diags)
     return result, diags
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -24,13 +24,7 @@ from gazette.webfonts import WEB_ROLES, role_texts
 from .conftest import SAMPLE, copy_project
 from .pdftext import PdfPages, squash
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TITLE_71 = "银川市人民政府关于兑现工业创新驱动转型升级奖励资金的决定"
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-
 
 @pytest.fixture(scope="module")
 def built(sample_build):
@@ -60,16 +54,6 @@ def base_url(built):
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -21,25 +21,9 @@ from gazette.serve import PreviewServer
 
 from .conftest import SAMPLE
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NOTICE = "05-yinzhengfa-2020-71.md"
 NOTICE_PATH = "/2020/7/银政发-2020-71/"
 FIRST_SENTENCE = "今年以来，全市工业企业认真贯彻落实"
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture
 def preview(scratch):
