@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gazette.content import DOC_NUMBER, NOTICE_FIELDS, doc_number_problems, read_notice
@@ -53,10 +52,6 @@ BLOCK_LINES = ["# 附件1　实施方案", "## 一、总体要求", "### （一�
                *PAYLOADS]
 markdown = st.lists(st.one_of(st.sampled_from(BLOCK_LINES), text_chars), max_size=25).map(
     "\n".join)
-BLOCKQUOTE = re.compile(r"^ {0,3}>", re.M)
-"""Images in block quotes escape the markup's image check (test_safety.py::
-test_images_inside_blockquotes_are_checked, a strict xfail); the inert-HTML properties leave
-quotes out until that is fixed."""
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +112,6 @@ def test_arbitrary_bytes_give_diagnostics(project, project_config, raw):
 @SETTINGS
 @given(body=markdown, chronicle=st.booleans())
 def test_generated_markdown_renders_inert_html(project, body, chronicle):
-    assume(not BLOCKQUOTE.search(body))
     diags = Diagnostics()
     result = render_body(body, rel="content/2020-07/99-prop.md", body_line=10,
                          source_dir=project / "content" / "2020-07", root=project,
@@ -134,7 +128,6 @@ def test_generated_markdown_renders_inert_html(project, body, chronicle):
        attachments=st.lists(text_chars.filter(lambda t: t.strip()), max_size=3), body=markdown)
 def test_generated_notices_render_inert_in_both_editions(project, project_config, editions, title,
                                                          addressees, issuer, attachments, body):
-    assume(not BLOCKQUOTE.search(body))
     front = {"title": title, "section": "银川市政府文件", "order": 1, "date": "2020-08-26",
              "addressees": addressees or None, "issuer": issuer or None,
              "attachments": attachments or None}

@@ -286,14 +286,12 @@ def test_markup_keeps_dangerous_image_urls_as_text(tmp_path, src):
     assert src in body.paragraphs[0] and not diags
 
 
-@pytest.mark.xfail(strict=True, reason="gazette/markup checks images only in top-level "
-                   "paragraphs and headings (_apply_roles); the print edition's URL fetcher still "
-                   "refuses the file, but the web edition would load it")
 def test_images_inside_blockquotes_are_checked(tmp_path):
     diags = Diagnostics()
-    render_body("> 引用\n> ![图](https://evil.example/t.png)\n", rel="t.md", body_line=10,
-                source_dir=tmp_path, root=tmp_path, chronicle=False, diags=diags)
-    assert [d.code for d in diags.errors] == ["image.remote"]
+    body = render_body("> 引用\n> ![图](https://evil.example/t.png)\n", rel="t.md", body_line=10,
+                       source_dir=tmp_path, root=tmp_path, chronicle=False, diags=diags)
+    assert [(d.code, d.location.line) for d in diags.errors] == [("image.remote", 10)]
+    assert "evil.example" not in body.html
 
 
 @pytest.fixture(scope="module")

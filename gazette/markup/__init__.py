@@ -154,7 +154,19 @@ def _is_structured(part: list[Token]) -> bool:
     return False
 
 
+def _check_all_images(part: list[Token], context: _Context) -> None:
+    """Images anywhere in the part (paragraphs, headings, block quotes): every inline token
+    is checked against the block that holds it."""
+    block = None
+    for token in part:
+        if token.nesting == 1:
+            block = token
+        elif token.type == "inline" and block is not None:
+            _check_images(token, block, context)
+
+
 def _apply_roles(part: list[Token], *, chronicle: bool, context: _Context) -> None:
+    _check_all_images(part, context)
     structured = _is_structured(part)
     i = 0
     while i < len(part):
@@ -164,12 +176,10 @@ def _apply_roles(part: list[Token], *, chronicle: bool, context: _Context) -> No
             token.tag = part[i + 2].tag = f"h{min(level + 2, 6)}"
             token.attrSet("class", f"gw-n{level} gw-heading")
             context.paragraphs.append(part[i + 1].content.strip())
-            _check_images(part[i + 1], token, context)
         elif token.type == "paragraph_open" and token.level == 0:
             inline = part[i + 1]
             text = inline.content.strip()
             context.paragraphs.append(text)
-            _check_images(inline, token, context)
             role = roles.classify(text, structured=structured, chronicle=chronicle)
             if role and role.css_class == "gw-attachments":
                 part[i: i + 3] = [_attachment_block(inline, token)]
@@ -286,10 +296,12 @@ def _check_images(inline: Token, block: Token, context: _Context) -> None:
         if parsed.scheme or parsed.netloc:
             context.diags.error("image.remote", f"图片必须放在项目中，不能引用外部地址：{src}", location,
                                 "把图片文件放到本期文件夹中，用相对路径引用，如 ![说明](images/图1.png)")
+            child.attrSet("src", "")  # never loaded, not even by a preview of the failed build
             continue
         path = (context.source_dir / unquote(parsed.path)).resolve()
         if not path.is_relative_to(context.root.resolve() / "content"):
             context.diags.error("image.outside", f"图片路径超出了 content/ 目录：{src}", location)
+            child.attrSet("src", "")
         elif not path.is_file():
             context.diags.error("image.missing", f"找不到图片文件：{src}", location,
                                 "检查文件名和相对路径（相对于这篇稿件所在的文件夹）")
