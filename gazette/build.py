@@ -9,7 +9,8 @@ from pathlib import Path
 from .config import Config
 from .content import find_issue
 from .diagnostics import Diagnostics
-from .issue import Issue, load_issue
+from .check import BUILD_RULES, validate_issue
+from .issue import Issue
 from .output import build_lock, write_atomic
 from .render_html import (PLACES_FILE, PrintEdition, Site, SiteIssue, places_json, published_site,
                           write_site)
@@ -36,7 +37,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     """Build one issue into build/<issue>/ and, with ``site``, the HTML edition of all issues
     into build/site/; None (and nothing written) if there are errors."""
     started = time.perf_counter()
-    issue = load_issue(config, find_issue(config, key), diags, encoding)
+    issue = validate_issue(config, find_issue(config, key), diags, encoding, rules=BUILD_RULES)
     if issue is None:
         return None
     html = render_print_html(issue, config)

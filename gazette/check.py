@@ -17,8 +17,8 @@ from .config import Config, ConfigError, load_config
 from .content import find_issue, issue_dirs, notice_files
 from .diagnostics import Diagnostic, Diagnostics, GazetteError
 from .fix import FileFix, apply_fix, plan_fixes
-from .issue import load_issue
-from .lint import Archive, load_lint_issue, run_rules
+from .issue import Issue, load_issue
+from .lint import RULES, Archive, Rule, load_lint_issue, run_rules
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -30,6 +30,24 @@ class CheckResult:
     diagnostics: Diagnostics
 
 
+BUILD_RULES = tuple(rule for rule in RULES if rule.code != "text.missing-glyph")
+"""A build renders the PDF, which reports missing glyphs itself (render.missing-glyph)."""
+
+
+def validate_issue(config: Config, issue_dir: Path, diags: Diagnostics,
+                   encoding: str | None = None, *, archive: Archive | None = None,
+                   rules: tuple[Rule, ...] = RULES) -> Issue | None:
+    """The one validation that build, check and the preview share: stages 1–4, then the lint
+    table (archive-wide 文号 duplicates, dates, issue sequence, text hygiene). None if any
+    error was found."""
+    local = Diagnostics()
+    issue = load_issue(config, issue_dir, local, encoding)
+    run_rules(load_lint_issue(config, issue_dir, archive or Archive(config, encoding), encoding),
+              local, rules)
+    diags.extend(local)
+    return None if local.errors else issue
+
+
 def check_issues(config: Config, issue_paths: list[Path], *,
                  encoding: str | None = None) -> CheckResult:
     """Shared validators, then lint rules, for each issue folder."""
@@ -37,8 +55,7 @@ def check_issues(config: Config, issue_paths: list[Path], *,
     archive = Archive(config, encoding)
     notices = 0
     for issue_dir in issue_paths:
-        load_issue(config, issue_dir, diags, encoding)
-        run_rules(load_lint_issue(config, issue_dir, archive, encoding), diags)
+        validate_issue(config, issue_dir, diags, encoding, archive=archive)
         notices += len(notice_files(issue_dir))
     return CheckResult(tuple(p.name for p in issue_paths), notices, diags)
 

@@ -469,7 +469,8 @@ class Archive:
     _numbers: dict[Path, tuple[ArchivedNumber, ...]] = field(default_factory=dict)
 
     def numbers_except(self, issue_dir: Path) -> tuple[ArchivedNumber, ...]:
-        return tuple(entry for path in issue_dirs(self.config) if path != issue_dir
+        this = issue_dir.resolve()
+        return tuple(entry for path in issue_dirs(self.config) if path.resolve() != this
                      for entry in self._issue_numbers(path))
 
     def _issue_numbers(self, issue_dir: Path) -> tuple[ArchivedNumber, ...]:
@@ -514,8 +515,8 @@ def load_lint_issue(config: Config, issue_dir: Path, archive: Archive,
             doc = load_yaml(read_text(meta_path, rel, encoding), rel)
         except GazetteError:
             doc = None
-    dirs = issue_dirs(config)
-    index = dirs.index(issue_dir) if issue_dir in dirs else 0
+    dirs = [path.resolve() for path in issue_dirs(config)]
+    index = dirs.index(issue_dir.resolve()) if issue_dir.resolve() in dirs else 0
     previous = read_issue_meta(dirs[index - 1], config, ignored, encoding) if index > 0 else None
     notices = tuple(n for path in notice_files(issue_dir)
                     if (n := load_lint_notice(config, path, encoding)) is not None)

@@ -3,7 +3,7 @@
 A watcher thread rebuilds the HTML (never the PDF) when content/, layouts/, config.yaml or
 fonts/ change, reloading only the issues whose files changed and re-rendering only their pages.
 Pages open in a browser listen on a server-sent-events stream and reload themselves when their
-own page (or the stylesheet) changed. Validation is gazette.issue.load_issue, as in ``build``
+own page (or the stylesheet) changed. Validation is gazette.check.validate_issue, as in ``build`` and ``check``
 and ``check``: a broken edit shows its diagnostics over the page, with file and line, while the
 server keeps serving the last good build; fixing the file clears them.
 
@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .config import Config, ConfigError, load_config
 from .content import find_issue, issue_dirs
 from .diagnostics import Diagnostic, Diagnostics, GazetteError, Location, Severity, relative
-from .issue import load_issue
+from .check import validate_issue
 from .render_html import FileData, RenderCache, SiteIssue, read_print_edition, render_site
 from .search import SearchDoc, build_index
 
@@ -153,7 +153,7 @@ class Preview:
             if reload is not None and key not in reload and key in cache.issues:
                 continue
             local = Diagnostics()
-            issue = load_issue(config, path, local)
+            issue = validate_issue(config, path, local)
             diags.extend(local)
             if issue is not None:
                 cache.issues[key] = SiteIssue(issue, read_print_edition(config, key))
