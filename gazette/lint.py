@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from .config import Config
 from .content import (DOC_NUMBER, IssueMeta, NoticeMeta, issue_dirs, notice_files,
                       read_issue_meta, read_notice, split_front_matter)
 from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity, relative
+from .fonts import coverage
 from .markup import blocks, roles
 from .sources import YamlDocument, load_yaml, read_text
 
@@ -533,7 +533,7 @@ def load_lint_notice(config: Config, path: Path, encoding: str | None = None) ->
     spans = front_matter_spans(front.doc) + body_spans(front.body, front.body_line)
     meta_source = read_notice(path, config, Diagnostics(), encoding)
     return LintNotice(rel, tuple(spans), tuple(paragraphs(spans)), front.doc,
-                      meta_source.meta if meta_source else None, drawable(config.fonts.all()))
+                      meta_source.meta if meta_source else None, coverage(config.fonts.all()))
 
 
 def notice_from_text(rel: str, text: str, fonts: tuple[Path, ...]) -> LintNotice | None:
@@ -544,7 +544,7 @@ def notice_from_text(rel: str, text: str, fonts: tuple[Path, ...]) -> LintNotice
         return None
     spans = front_matter_spans(front.doc) + body_spans(front.body, front.body_line)
     return LintNotice(rel, tuple(spans), tuple(paragraphs(spans)), front.doc, None,
-                      drawable(fonts))
+                      coverage(fonts))
 
 
 def front_matter_spans(doc: YamlDocument) -> list[TextSpan]:
@@ -619,13 +619,3 @@ def paragraphs(spans: list[TextSpan]) -> list[tuple[TextSpan, ...]]:
     return [tuple(g) for g in groups]
 
 
-@cache
-def drawable(fonts: tuple[Path, ...]) -> frozenset[int]:
-    """Code points present in any of ``fonts`` (the role fonts and their fallbacks)."""
-    from fontTools.ttLib import TTFont
-
-    points: set[int] = set()
-    for path in fonts:
-        with TTFont(path, lazy=True) as font:
-            points.update(font.getBestCmap() or {})
-    return frozenset(points)

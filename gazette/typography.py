@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
+
+from .fonts import font_cmap
 from pathlib import Path
 
 CLOSING = set("，。、；：？！）》」』】〕”’…—·％%,.;:?!)]}")
@@ -160,7 +162,7 @@ class FontMetrics:
         from fontTools.ttLib import TTFont
 
         font = TTFont(path, lazy=True)
-        self._cmap = font.getBestCmap()
+        self._cmap = font_cmap(path)
         self._hmtx = font["hmtx"]
         self._upem = font["head"].unitsPerEm
         # Title balancing measures the same substrings thousands of times (every candidate

@@ -25,6 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .config import Config
+from .fonts import font_cmap
 
 CACHE_VERSION = "1"
 """Bump when the subsetting options change, so old cache entries are not reused."""
@@ -269,12 +270,4 @@ def _digest_of(path: Path, mtime_ns: int, size: int) -> str:  # noqa: ARG001 - c
 
 
 def _cmap(path: Path) -> frozenset[int]:
-    stat = path.stat()
-    return _cmap_of(path, stat.st_mtime_ns, stat.st_size)
-
-
-@cache
-def _cmap_of(path: Path, mtime_ns: int, size: int) -> frozenset[int]:  # noqa: ARG001 - cache key
-    from fontTools.ttLib import TTFont
-
-    return frozenset(TTFont(path, lazy=True).getBestCmap())
+    return frozenset(font_cmap(path))
