@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from .issue import Notice, format_date
 from .markup import attachments_html
-from .typography import font_metrics, title_lines
+from .typography import font_metrics, title_lines, title_words
 
 if TYPE_CHECKING:
     from .config import Config
@@ -82,10 +82,15 @@ def print_helpers(config: Config, metrics: PageMetrics) -> dict:
     }
 
 
+def web_title_html(text: str) -> Markup:
+    """Words separated by <wbr>: with word-break: keep-all the browser breaks only there."""
+    return Markup("<wbr>").join(escape(word) for word in title_words(text))
+
+
 def web_helpers(config: Config) -> dict:
     body_font = font_metrics(config.fonts.fang)
     return {
         **_common_helpers(),
-        "title_html": escape,
+        "title_html": web_title_html,
         "signature": lambda notice: signature_for(notice, body_font.width),
     }

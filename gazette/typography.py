@@ -270,6 +270,13 @@ def _word_boundaries(text: str) -> set[int]:
     return WORD_CACHE.boundaries(text)
 
 
+def title_words(text: str) -> list[str]:
+    """A title cut into words, for browsers to break between (never inside) them."""
+    cuts = [c for c in sorted(_word_boundaries(text)) if 0 < c < len(text) and _can_break(text, c)]
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
 def _can_break(text: str, i: int) -> bool:
     """May a line end before text[i]? (禁则: no closing mark at line start, no opening at end.)"""
     before, after = text[i - 1], text[i]

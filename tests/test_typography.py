@@ -87,3 +87,14 @@ def test_titles_never_end_with_a_short_line_or_split_a_word():
 
 def test_short_titles_stay_on_one_line():
     assert title_lines("银川市政府大事记", font_metrics(TITLE), 24) == ["银川市政府大事记"]
+
+
+def test_web_titles_offer_breaks_only_between_words_and_never_against_the_rules():
+    from gazette.typography import title_words
+
+    title = "中共银川市委办公室　银川市人民政府办公室关于印发《银川市全面落实“六保”任务责任分工方案》的通知"
+    words = title_words(title)
+    assert "".join(words) == title
+    assert "办公室" in words and "印发" in words
+    assert not any(w.endswith(("《", "“")) for w in words[:-1])
+    assert not any(w.startswith(("》", "”", "，")) for w in words[1:])
