@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from html import unescape
 from urllib.parse import unquote, urljoin, urlparse
@@ -46,7 +46,6 @@ class PageMetrics:
     running_heads: bool = True
     notice_break: bool = False
     appendix_break: bool = False
-    columns: int = 1
 
     @property
     def text_width_pt(self) -> float:
@@ -58,8 +57,9 @@ PAGE_STYLES = {
     # starts within a page of the printed 目录 (tests/test_layout.py reports the drift).
     "gazette": PageMetrics(top=28, bottom=22, body_pt=10.5, line_pt=17),
     # Two balanced columns of 五号 text, titles spanning both (银川 2022-05, 大武口 2021-08).
+    # The columns themselves are in layouts/print/style-two-column.css.j2.
     "two-column": PageMetrics(body_pt=10.5, line_pt=16, title_pt=16, title_line_pt=24,
-                              columns=2, notice_gap=24, inner=20, outer=18),
+                              notice_gap=24, inner=20, outer=18),
     # GB/T 9704-2012: 37/26/35/28 mm, 3号 仿宋, 22 lines × 28 characters, 2号 title.
     "gongwen": PageMetrics(top=37, bottom=35, inner=28, outer=26, body_pt=16, line_pt=28.95,
                            letter_spacing=-0.21, title_pt=22, title_line_pt=28.95 * 1.2,
@@ -105,7 +105,7 @@ def render_print_html(issue: Issue, config: Config) -> str:
                **print_helpers(config, metrics)}
     words = config.build_dir / ".cache" / "title-words.json"
     WORD_CACHE.load(words)
-    css = env.get_template("print/print.css.j2").render(**context, metrics=asdict(metrics))
+    css = env.get_template("print/print.css.j2").render(**context)
     html = env.get_template("print/issue.html").render(**context, css=css)
     WORD_CACHE.save(words)
     return html
