@@ -15,10 +15,11 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
-
-from .fonts import font_cmap
 from pathlib import Path
 
+from .fonts import font_cmap
+
+# 禁则 (clreq): marks that may not start a line, and marks that may not end one.
 CLOSING = set("，。、；：？！）》」』】〕”’…—·％%,.;:?!)]}")
 OPENING = set("（《「『【〔“‘([{")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")

@@ -159,3 +159,10 @@ def test_colophon_closes_the_issue(built):
     last = pdf.squashed[-1]
     for text in ("主编：纳小利", "印数：1270册", "2020年第7期（总第358期）", "2020年9月25日出版"):
         assert text in last, text
+
+
+def test_a_note_never_starts_a_page_away_from_its_signature(built):
+    result, pdf, _ = built
+    heads = _heads(result)
+    for index in range(3, len(pdf.texts)):
+        assert not pdf.body_text(index, heads).startswith("（此件公开发布）"), index + 1

@@ -18,11 +18,11 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from ..diagnostics import Diagnostics, Location
+from ..typography import OPENING
 from . import blocks, render, roles
 
 _APPENDIX_LABEL = re.compile(r"^(附件\s*\d*)[\s\u3000]+(.+)$")
 _ATTACHMENT_ITEM = re.compile(r"^(附件\s*\d*\s*[：:])?\s*(\d+[.．、](?!\d))?\s*(.*)$")
-_OPENING = set("（《「『【〔“‘([")
 WORD_JOINER = "\u2060"
 _NUMBER_JOINT = re.compile(r"(\d[.．\-－—~～/:：])(?=\d)")
 
@@ -242,18 +242,14 @@ def _keep_tail(inline: Token) -> None:
         return
     text = children[-1].content
     position = len(text)
-    while position > 0 and not _is_core(text[position - 1]):
+    while position > 0 and not text[position - 1].isalnum():
         position -= 1
     position -= 1  # the last character itself
-    while position > 0 and text[position - 1] in _OPENING:
+    while position > 0 and text[position - 1] in OPENING:
         position -= 1
     if position <= 0:
         return
     children[-1].content = text[:position] + WORD_JOINER + text[position:]
-
-
-def _is_core(char: str) -> bool:
-    return char.isalnum()
 
 
 def _attachment_block(inline: Token, open_: Token) -> Token:
