@@ -71,6 +71,8 @@ class NoticeMeta:
     note: str | None
     kind: str
     slug: str | None
+    printed_page: int | None = None
+    """The page the notice starts on in the printed issue (its 目录), for drift reports."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,7 @@ NOTICE_FIELDS = [
     Field("note", to_text, label="附注"),
     Field("kind", one_of(*NOTICE_KINDS), default="notice", label="类型"),
     Field("slug", to_text, label="固定链接"),
+    Field("printed_page", to_positive_int, label="印刷版起始页"),
 ]
 
 
@@ -279,7 +282,7 @@ def read_notice(path: Path, config: Config, diags: Diagnostics,
         number_line=values["number_line"], section=values["section"], order=values["order"],
         addressees=values["addressees"], attachments=values["attachments"],
         issuers=values["issuer"], date=values["date"], note=values["note"],
-        kind=values["kind"], slug=values["slug"],
+        kind=values["kind"], slug=values["slug"], printed_page=values["printed_page"],
     )
     lines = {key[0]: pos[0] for key, pos in doc.positions.items() if len(key) == 1}
     if meta.doc_number:
