@@ -63,13 +63,13 @@ def test_exit_codes_text_and_json(tmp_path):
     root = _with_known_warning(copy_project(tmp_path / "p"))
     clean = run(root, SAMPLE)
     assert clean.exit_code == 0
-    assert "14-yinzhengbanfa-2020-77.md:16:102: 警告[text.space]" in clean.output
+    assert "14-yinzhengbanfa-2020-77.md:17:102: 警告[text.space]" in clean.output
     assert "0 个错误，1 个警告" in clean.output
     assert run(root, SAMPLE, "--strict").exit_code == 1
     data = json.loads(run(root, "--format", "json").output)
     assert data["issues"] == [SAMPLE] and data["errors"] == 0 and data["warnings"] == 1
     assert data["diagnostics"][0] | {"message": None, "hint": None} == {
-        "path": "content/2020-07/14-yinzhengbanfa-2020-77.md", "line": 16, "column": 102,
+        "path": "content/2020-07/14-yinzhengbanfa-2020-77.md", "line": 17, "column": 102,
         "severity": "warning", "code": "text.space", "fixable": True,
         "message": None, "hint": None}
     unknown = run(root, "2031-01")
