@@ -18,6 +18,20 @@ from .render_pdf import PagePlace, render_pdf, render_print_html
 
 
 @dataclass(frozen=True, slots=True)
+class Drift:
+    """Where a notice starts against the page the printed issue gives it (front matter
+    ``printed_page``): legal citations name gazette pages, so regeneration must keep them."""
+
+    title: str
+    printed: int
+    actual: int
+
+    @property
+    def offset(self) -> int:
+        return self.actual - self.printed
+
+
+@dataclass(frozen=True, slots=True)
 class BuildResult:
     issue: Issue
     pdf_path: Path
@@ -25,6 +39,15 @@ class BuildResult:
     seconds: float
     site: Site | None = None
     """The HTML edition written to build/site/, if it was asked for."""
+    drift: tuple[Drift, ...] = ()
+    """One entry per notice that records its printed start page."""
+
+
+def page_drift(issue: Issue, places: dict[str, PagePlace]) -> tuple[Drift, ...]:
+    return tuple(Drift(n.meta.doc_number or n.meta.title, n.meta.printed_page,
+                       places[n.anchor].folio)
+                 for n in issue.notices
+                 if n.meta.printed_page is not None and n.anchor in places)
 
 
 def pdf_name(issue: Issue) -> str:
@@ -51,7 +74,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                                  encoding)
         if diags.errors:
             return None
-    out = config.build_dir / issue.meta.key
+    out = config.output_dir / issue.meta.key
     with build_lock(out):
         write_atomic(out / "print.html", html)
         write_atomic(out / pdf_name(issue), pdf)
@@ -59,4 +82,4 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     if edition is not None:
         write_site(config, edition)
     return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
-                       edition)
+                       edition, page_drift(issue, places))

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config, ConfigError, load_config
-from .content import find_issue, issue_dirs, notice_files
+from .config import Config, ConfigError, Project, load_project
+from .content import all_issues as every_issue, notice_files, resolve_issue
 from .diagnostics import Diagnostic, Diagnostics, GazetteError
 from .fix import FileFix, apply_fix, plan_fixes
 from .issue import Issue, load_issue
@@ -48,26 +48,30 @@ def validate_issue(config: Config, issue_dir: Path, diags: Diagnostics,
     return None if local.errors else issue
 
 
-def check_issues(config: Config, issue_paths: list[Path], *,
-                 encoding: str | None = None) -> CheckResult:
-    """Shared validators, then lint rules, for each issue folder."""
+def check_issues(config: Config | Project, issue_paths: list[Path] | list[tuple[Config, Path]],
+                 *, encoding: str | None = None) -> CheckResult:
+    """Shared validators, then lint rules, for each issue folder; archive rules (repeated
+    文号, issue sequence) look only at the issue's own gazette."""
+    targets = [item if isinstance(item, tuple) else (config, item) for item in issue_paths]
     diags = Diagnostics()
-    archive = Archive(config, encoding)
+    archives: dict[str, Archive] = {}
     notices = 0
-    for issue_dir in issue_paths:
-        validate_issue(config, issue_dir, diags, encoding, archive=archive)
+    for gazette, issue_dir in targets:
+        archive = archives.setdefault(gazette.id, Archive(gazette, encoding))
+        validate_issue(gazette, issue_dir, diags, encoding, archive=archive)
         notices += len(notice_files(issue_dir))
-    return CheckResult(tuple(p.name for p in issue_paths), notices, diags)
+    return CheckResult(tuple(g.issue_address(p.name) for g, p in targets), notices, diags)
 
 
-def select_issues(config: Config, key: str | None, all_issues: bool) -> list[Path]:
-    """The folders to check: one issue (default the latest) or, with --all, every one."""
+def select_issues(project: Project, key: str | None, all_issues: bool) -> list[tuple[Config, Path]]:
+    """The folders to check: one issue (default the latest) or, with --all, every issue of
+    every gazette."""
     if all_issues:
-        dirs = issue_dirs(config)
-        if not dirs:
-            find_issue(config, None)  # raises the "no issue" diagnostic
-        return dirs
-    return [find_issue(config, key)]
+        found = every_issue(project)
+        if not found:
+            resolve_issue(project, None)  # raises the "no issue" diagnostic
+        return found
+    return [resolve_issue(project, key)]
 
 
 def run_check(config_path: Path, key: str | None, *, all_issues: bool = False,
@@ -75,23 +79,25 @@ def run_check(config_path: Path, key: str | None, *, all_issues: bool = False,
               encoding: str | None = None, echo: Callable[[str], None] = print) -> int:
     """The whole command; returns the exit code (0 clean, 1 problems, 2 usage/config)."""
     try:
-        config = load_config(config_path)
-        paths = select_issues(config, key, all_issues)
+        project = load_project(config_path)
+        paths = select_issues(project, key, all_issues)
     except ConfigError as exc:
         return _usage_failure(list(exc.diagnostics), output_format, echo)
     except GazetteError as exc:
         return _usage_failure([exc.diagnostic], output_format, echo)
-    result = check_issues(config, paths, encoding=encoding)
+    result = check_issues(project, paths, encoding=encoding)
     fixes: list[FileFix] = []
     skipped = Diagnostics()
     if fix:
-        fixes = plan_fixes(config, result.diagnostics, paths, skipped, encoding=encoding)
+        # Fixes are planned per file path, which is the same whichever gazette owns it.
+        fixes = plan_fixes(project.gazettes[0], result.diagnostics, [p for _, p in paths],
+                           skipped, encoding=encoding)
         for file_fix in fixes:
             if output_format == "text":
                 echo(file_fix.diff())
             apply_fix(file_fix, skipped)
         if fixes:
-            result = check_issues(config, paths, encoding=encoding)
+            result = check_issues(project, paths, encoding=encoding)
     diags = Diagnostics()
     diags.extend(skipped)
     diags.extend(result.diagnostics)

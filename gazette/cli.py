@@ -26,10 +26,11 @@ def _print_diagnostics(diags: Diagnostics) -> None:
 
 
 def _load(config_path: Path):
-    from .config import ConfigError, load_config
+    """The project's config.yaml, validated; exit 2 with every problem listed if it is not."""
+    from .config import ConfigError, load_project
 
     try:
-        return load_config(config_path)
+        return load_project(config_path)
     except ConfigError as exc:
         _print_diagnostics(exc.diagnostics)
     except GazetteError as exc:
@@ -45,41 +46,73 @@ def main() -> None:
 
 @main.command()
 @click.argument("issue", required=False)
+@click.option("--all", "all_issues", is_flag=True, help="生成每种公报的每一期")
 @CONFIG_OPTION
 @ENCODING_OPTION
-def build(issue: str | None, config_path: Path, encoding: str | None) -> None:
-    """生成一期公报（默认最新一期）：build/<期>/ 中的 PDF。"""
-    from .build import build_issue
+def build(issue: str | None, all_issues: bool, config_path: Path, encoding: str | None) -> None:
+    """生成一期公报：build/<期>/（多种公报时 build/<公报>/<期>/）中的 PDF 和网页版。
 
-    config = _load(config_path)
-    diags = Diagnostics()
+    ISSUE 写作 2020-07；一个项目有多种公报时写作 yinchuan/2020-07。
+    """
+    from .build import build_issue
+    from .content import all_issues as every_issue, resolve_issue
+    from .render_html import write_portal
+
+    if issue and all_issues:
+        raise click.UsageError("不能同时指定期次和 --all")
+    project = _load(config_path)
     try:
-        result = build_issue(config, issue, diags, encoding=encoding)
+        targets = every_issue(project) if all_issues else [resolve_issue(project, issue)]
     except GazetteError as exc:
-        diags.add(exc.diagnostic)
-        result = None
-    _print_diagnostics(diags)
-    if result is None:
-        click.echo(f"生成失败：{len(diags.errors)} 个错误，未写入任何文件（上次生成的结果保持不变）。",
-                   err=True)
+        click.echo(exc.diagnostic.format(), err=True)
+        sys.exit(2)
+    failed = 0
+    for config, path in targets:
+        diags = Diagnostics()
+        try:
+            result = build_issue(config, path.name, diags, encoding=encoding)
+        except GazetteError as exc:
+            diags.add(exc.diagnostic)
+            result = None
+        _print_diagnostics(diags)
+        if result is None:
+            failed += 1
+            click.echo(f"{config.issue_address(path.name)} 生成失败：{len(diags.errors)} 个错误，"
+                       "未写入任何文件（上次生成的结果保持不变）。", err=True)
+            continue
+        rel = result.pdf_path.relative_to(config.root)
+        click.echo(f"{config.name} {result.issue.meta.label}：{len(result.issue.notices)} 篇，"
+                   f"{result.pages} 页，{len(diags.warnings)} 个警告；{rel}（{result.seconds:.1f} 秒）")
+        if result.drift:
+            _echo_drift(result.drift)
+        if result.site is not None:
+            _echo_site(config, result.site)
+    if project.multi:
+        write_portal(project)
+    if failed:
         sys.exit(1)
-    rel = result.pdf_path.relative_to(config.root)
-    click.echo(f"{config.name} {result.issue.meta.label}：{len(result.issue.notices)} 篇，"
-               f"{result.pages} 页，{len(diags.warnings)} 个警告；{rel}（{result.seconds:.1f} 秒）")
-    if result.site is not None:
-        _echo_site(config, result.site)
+
+
+def _echo_drift(drift) -> None:
+    """How far each notice starts from the page the printed issue gives it (printed_page)."""
+    exact = sum(1 for d in drift if d.offset == 0)
+    off = [d for d in drift if d.offset != 0]
+    line = f"  与印刷版目录对照：{exact}/{len(drift)} 篇起始页相同"
+    if off:
+        line += "；不同：" + "、".join(f"{d.title}（{d.offset:+d} 页）" for d in off)
+    click.echo(line)
 
 
 def _echo_site(config, site) -> None:
     """One line about the HTML edition: where it is, and what a notice page costs a reader."""
-    from .render_html import SITE_FOLDER
+    from .render_html import site_dir
 
     def kb(size: int) -> str:
         return f"{size / 1024:.0f} KB"
 
     costs = sorted(site.notice_costs.values())
     cost = f"公文页面首次打开 {kb(costs[0])}–{kb(costs[-1])}（含字体），" if costs else ""
-    folder = (config.build_dir / SITE_FOLDER).relative_to(config.root)
+    folder = site_dir(config).relative_to(config.root)
     click.echo(f"网页版：{folder}/，{len(site.pages)} 个页面；{cost}"
                f"搜索索引 {kb(site.search.index_bytes)}")
 

@@ -1,23 +1,36 @@
-"""Stage 0: config.yaml → Config, validated once at the edge.
+"""Stage 0: config.yaml → Project (one or more gazettes, each a Config), validated once.
 
-The config is the gazette's identity (name, marks, motto, sections, colophon), its page style
-and the font that plays each typographic role. All paths resolve against the project root
-(the folder holding config.yaml).
+A project holds one gazette (today's simple form: ``gazette:``, ``sections:``, ``colophon:``,
+``page:``, ``fonts:`` at the top, issues in ``content/<issue>/``) or several: project-wide
+``fonts:`` plus a ``gazettes:`` mapping of id → the same keys, issues in
+``content/<id>/<issue>/``. Everything that differs between gazettes — identity, sections,
+colophon, issue labels, running heads, folios, cover, breaks, page geometry — is a field here,
+so a new gazette needs configuration, never code. All paths resolve against the project root.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Diagnostics, GazetteError, Location, Severity
-from .schema import Field, Invalid, one_of, to_text, to_text_list, validate
-from .sources import load_yaml, read_text
+from .pagestyle import PAGE_STYLES, STARTS, PageMetrics, metric_kinds
+from .schema import Field, Invalid, one_of, to_bool, to_text, to_text_list, validate
+from .sources import YamlDocument, load_yaml, read_text
 
-PAGE_STYLES = ("gazette", "two-column", "gongwen")
 FONT_ROLES = ("song", "title", "hei", "hei_bold", "fang", "kai")
 """宋 (TOC, colophon, page numbers), 标题 (小标宋 stand-in), 黑, 黑粗, 仿宋 (body), 楷."""
+GAZETTE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+"""A gazette id names its content/, build/ and layouts/ folders and starts its citation ids."""
+RESERVED_IDS = frozenset({"site", "html", "print", "partials", "assets", "search"})
+"""Folder names the tool itself uses beside the gazettes' (build/site/, layouts/print/…)."""
+SAMPLE_FIELDS = {"year": 2020, "number": 7, "cumulative": 358, "name": "公报", "label": "2020年第7期",
+                 "section": "栏目", "page": 3, "published": "2020年9月25日"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +51,45 @@ class Fonts:
 
 
 @dataclass(frozen=True, slots=True)
+class RunningHeads:
+    """Running-head texts; ``{name}`` 刊名, ``{label}`` issue label, ``{section}`` the section
+    of the page. None: no head on that side."""
+
+    verso: str | None = "{name}　{label}"
+    recto: str | None = "{section}"
+
+
+@dataclass(frozen=True, slots=True)
+class Folio:
+    format: str = "— {page} —"
+    position: str = "outside"
+    """``outside`` (left on verso, right on recto) or ``center``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """What the masthead page shows, top to bottom."""
+
+    kicker: bool = True
+    marks: bool = True
+    board: bool = True
+    cumulative: bool = True
+    subtitle: str | None = None
+    """A line under the name (an English or pinyin name, 西夏: YINCHUAN SHI XIXIA QU …)."""
+    emblem: Path | None = None
+    """An image above the name, inside the project (layouts/ or content/)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
+    """One gazette: its identity and how its issues are printed."""
+
     root: Path
+    id: str
+    """The gazette's id (yinchuan); folders content/<id>/ and build/<id>/ in a several-gazette
+    project, and the first part of citation ids."""
+    multi: bool
+    """True when the project holds several gazettes (folders are then per gazette)."""
     name: str
     """刊名, e.g. 银川市人民政府公报."""
     kicker: str | None
@@ -48,15 +98,28 @@ class Config:
     motto: tuple[str, ...]
     sections: tuple[str, ...]
     colophon: tuple[tuple[str, tuple[str, ...]], ...]
-    """(label, lines) pairs; values may hold {year} {number} {cumulative} {published}."""
+    """(label, lines) pairs; values may hold {year} {number} {cumulative} {published} {label}."""
     page_style: str
+    page: PageMetrics
+    """The preset named by ``page_style`` with this gazette's overrides."""
     fonts: Fonts
     site_url: str | None
     """Public address of the HTML edition, for the feed and sitemap (optional)."""
+    issue_label: str = "{year}年第{number}期"
+    cumulative_label: str = "总第{cumulative}期"
+    running_heads: RunningHeads = RunningHeads()
+    folio: Folio = Folio()
+    cover: Cover = Cover()
+    section_heads: bool = False
+    """Print the 【section】 line in the body where each section starts."""
+    colophon_position: str = "back"
+    """``back`` (last page) or ``inside-cover`` (封二)."""
+    intro: tuple[str, ...] = ()
+    """简介 paragraphs printed above the colophon."""
 
     @property
     def content_dir(self) -> Path:
-        return self.root / "content"
+        return self.root / "content" / self.id if self.multi else self.root / "content"
 
     @property
     def layouts_dir(self) -> Path:
@@ -68,7 +131,47 @@ class Config:
 
     @property
     def build_dir(self) -> Path:
+        """The project's build/ (shared by all gazettes; caches live in build/.cache/)."""
         return self.root / "build"
+
+    @property
+    def output_dir(self) -> Path:
+        """Where this gazette's issues are built: build/<id>/ (several gazettes) or build/."""
+        return self.build_dir / self.id if self.multi else self.build_dir
+
+    @property
+    def site_prefix(self) -> str:
+        """This gazette's folder inside the web edition ('' for a one-gazette project)."""
+        return f"{self.id}/" if self.multi else ""
+
+    def issue_address(self, key: str) -> str:
+        """How commands name an issue: yinchuan/2020-07, or 2020-07 in a one-gazette project."""
+        return f"{self.id}/{key}" if self.multi else key
+
+    def format_label(self, year: int, number: int) -> str:
+        return self.issue_label.format(year=year, number=number)
+
+    def format_cumulative(self, cumulative: int | None) -> str | None:
+        return None if cumulative is None else self.cumulative_label.format(cumulative=cumulative)
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """Everything config.yaml declares: the project root and its gazettes, in config order."""
+
+    root: Path
+    gazettes: tuple[Config, ...]
+
+    @property
+    def multi(self) -> bool:
+        return self.gazettes[0].multi
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    def gazette(self, gazette_id: str) -> Config | None:
+        return next((g for g in self.gazettes if g.id == gazette_id), None)
 
 
 def _colophon(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -77,61 +180,247 @@ def _colophon(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((to_text(k), to_text_list(v)) for k, v in value.items())
 
 
+def _format(*allowed: str) -> Callable[[Any], str]:
+    """A text with {placeholders}; only ``allowed`` names, checked by formatting a sample."""
+    def convert(value: Any) -> str:
+        text = to_text(value)
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError:
+            raise Invalid(f"“{text}”中的花括号不成对") from None
+        unknown = sorted(n for n in names if n not in allowed)
+        if unknown:
+            raise Invalid(f"不认识的占位符 {{{unknown[0]}}}；可用：" +
+                          "、".join("{" + n + "}" for n in allowed))
+        try:
+            text.format(**{n: SAMPLE_FIELDS[n] for n in allowed})
+        except (ValueError, KeyError, IndexError) as exc:
+            raise Invalid(f"“{text}”无法代入（{exc}）") from None
+        return text
+    return convert
+
+
+def _optional_format(*allowed: str) -> Callable[[Any], str | None]:
+    """Like :func:`_format`; ``false`` means no such line."""
+    def convert(value: Any) -> str | None:
+        if value is False:
+            return None
+        return _format(*allowed)(value)
+    return convert
+
+
+def _slug_id(value: Any) -> str:
+    text = to_text(value)
+    if not GAZETTE_ID.match(text) or text in RESERVED_IDS:
+        raise Invalid(f"“{text}”只能由小写字母、数字和连字符组成（如 yinchuan），不超过 40 个字符")
+    return text
+
+
 _GAZETTE_FIELDS = [
     Field("name", to_text, required=True, label="刊名"),
+    Field("id", _slug_id, label="公报代号"),
     Field("kicker", to_text, label="刊头上方文字"),
     Field("marks", to_text_list, default=(), label="刊头标语"),
     Field("motto", to_text_list, default=(), label="目录页格言"),
     Field("site_url", to_text, label="网页版地址"),
+    Field("intro", to_text_list, default=(), label="简介"),
 ]
-_TOP_FIELDS = [
+_BLOCK_FIELDS = [
     Field("gazette", lambda v: v, required=True, label="公报"),
     Field("sections", to_text_list, required=True, label="栏目"),
     Field("colophon", _colophon, default=(), label="版权页"),
     Field("page", lambda v: v, label="版式"),
+    Field("labels", lambda v: v, label="期号写法"),
+    Field("running_heads", lambda v: v, label="书眉"),
+    Field("folio", lambda v: v, label="页码"),
+    Field("cover", lambda v: v, label="封面"),
+    Field("section_heads", to_bool, default=False, label="正文栏目标题"),
+    Field("colophon_position", one_of("back", "inside-cover"), default="back",
+          label="版权页位置"),
+]
+_SINGLE_FIELDS = [*_BLOCK_FIELDS, Field("fonts", lambda v: v, required=True, label="字体")]
+_MULTI_FIELDS = [
+    Field("gazettes", lambda v: v, required=True, label="各种公报"),
     Field("fonts", lambda v: v, required=True, label="字体"),
 ]
-_PAGE_FIELDS = [Field("style", one_of(*PAGE_STYLES), default="gazette", label="版式")]
+_LABEL_FIELDS = [
+    Field("issue", _format("year", "number"), default="{year}年第{number}期", label="期号"),
+    Field("cumulative", _format("cumulative"), default="总第{cumulative}期", label="总期号"),
+]
+_HEAD_FIELDS = [
+    Field("verso", _optional_format("name", "label", "section"), default="{name}　{label}",
+          label="双页（左页）书眉"),
+    Field("recto", _optional_format("name", "label", "section"), default="{section}",
+          label="单页（右页）书眉"),
+]
+_FOLIO_FIELDS = [
+    Field("format", _format("page"), default="— {page} —", label="页码写法"),
+    Field("position", one_of("outside", "center"), default="outside", label="页码位置"),
+]
+_COVER_FIELDS = [
+    Field("kicker", to_bool, default=True, label="刊头上方文字"),
+    Field("marks", to_bool, default=True, label="刊头标语"),
+    Field("board", to_bool, default=True, label="编辑委员会"),
+    Field("cumulative", to_bool, default=True, label="总期号"),
+    Field("subtitle", to_text, label="刊名下的副题"),
+    Field("emblem", to_text, label="刊徽图片"),
+]
 _FONT_FIELDS = [Field(role, to_text, required=True) for role in FONT_ROLES] + [
     Field("fallback", to_text_list, default=(), label="补字字体")
 ]
 
 
-def load_config(path: Path) -> Config:
+def _to_signed_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Invalid(f"应为数字，实际是“{value}”")
+    return float(value)
+
+
+def _to_number(value: Any) -> float:
+    number = _to_signed_number(value)
+    if number <= 0:
+        raise Invalid(f"应为正数，实际是 {value}")
+    return number
+
+
+def _page_fields() -> list[Field]:
+    converters: dict[type, Callable[[Any], Any]] = {bool: to_bool, float: _to_number}
+    page = [Field("style", one_of(*PAGE_STYLES), default="gazette", label="版式")]
+    for name, kind in metric_kinds().items():
+        if name in ("notice_start", "appendix_start"):
+            page.append(Field(name, one_of(*STARTS)))
+        elif name == "letter_spacing":
+            page.append(Field(name, _to_signed_number))
+        else:
+            page.append(Field(name, converters[kind]))
+    return page
+
+
+def load_project(path: Path) -> Project:
     """Load and validate config.yaml; raise ConfigError listing every problem."""
     path = path.resolve()
     root = path.parent
     rel = path.name
-    diags = Diagnostics()
     if not path.is_file():
         raise GazetteError(Diagnostic(Severity.ERROR, "config.missing",
                                       "找不到配置文件 config.yaml", Location(str(path)),
                                       "请在公报项目的根目录运行，或用 --config 指定"))
     doc = load_yaml(read_text(path, rel), rel)
-    top = validate(doc, _TOP_FIELDS, rel, diags, code_area="config")
+    diags = Diagnostics()
+    if not isinstance(doc.data, dict):
+        diags.error("config.type", "config.yaml 应为“字段: 值”形式的映射", Location(rel, 1))
+        raise ConfigError(diags)
+    multi = "gazettes" in doc.data
+    top = validate(doc, _MULTI_FIELDS if multi else _SINGLE_FIELDS, rel, diags,
+                   code_area="config")
     if top is None:
         raise ConfigError(diags)
-    gazette = validate(doc, _GAZETTE_FIELDS, rel, diags, prefix=("gazette",), code_area="config")
-    page = ({"style": "gazette"} if top["page"] is None else
-            validate(doc, _PAGE_FIELDS, rel, diags, prefix=("page",), code_area="config"))
     fonts = validate(doc, _FONT_FIELDS, rel, diags, prefix=("fonts",), code_area="config")
     font_paths = _font_paths(fonts, root, doc, rel, diags) if fonts else None
-    sections = top["sections"]
-    if len(set(sections)) != len(sections):
-        diags.error("config.duplicate-section", "栏目名称重复", Location(rel, doc.line_of("sections")))
-    if diags.errors or gazette is None or page is None or font_paths is None:
+    gazettes: list[Config] = []
+    if multi:
+        if not isinstance(top["gazettes"], dict) or not top["gazettes"]:
+            diags.error("config.type", "gazettes 应为“公报代号: 设置”的映射，至少一种公报",
+                        Location(rel, doc.line_of("gazettes")))
+        else:
+            for gazette_id in top["gazettes"]:
+                line = doc.line_of("gazettes", gazette_id)
+                if not isinstance(gazette_id, str) or not GAZETTE_ID.match(gazette_id):
+                    diags.error("config.gazette-id",
+                                f"公报代号“{gazette_id}”只能由小写字母、数字和连字符组成（如 yinchuan）",
+                                Location(rel, line))
+                    continue
+                if gazette_id in RESERVED_IDS:
+                    diags.error("config.gazette-id", f"公报代号“{gazette_id}”是本工具保留的文件夹名",
+                                Location(rel, line), "换一个代号，如城市名的拼音")
+                    continue
+                block = _gazette(doc, rel, diags, ("gazettes", gazette_id), root, font_paths,
+                                 gazette_id, multi=True)
+                if block is not None:
+                    gazettes.append(block)
+    else:
+        block = _gazette(doc, rel, diags, (), root, font_paths, None, multi=False)
+        if block is not None:
+            gazettes.append(block)
+    if diags.errors or font_paths is None or not gazettes:
         raise ConfigError(diags)
+    return Project(root, tuple(gazettes))
+
+
+def load_config(path: Path, gazette: str | None = None) -> Config:
+    """One gazette of the project: the only one, or the one named ``gazette``."""
+    project = load_project(path)
+    if gazette is None and len(project.gazettes) == 1:
+        return project.gazettes[0]
+    found = project.gazette(gazette) if gazette else None
+    if found is None:
+        names = "、".join(g.id for g in project.gazettes)
+        raise GazetteError.at("config.gazette", f"config.yaml 中没有公报“{gazette}”"
+                              if gazette else "本项目有多种公报，请指明是哪一种", "config.yaml",
+                              hint=f"可用：{names}")
+    return found
+
+
+def _gazette(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, root: Path,
+             fonts: Fonts | None, gazette_id: str | None, *, multi: bool) -> Config | None:
+    fields = _BLOCK_FIELDS if multi else _SINGLE_FIELDS
+    block = validate(doc, fields, rel, diags, prefix=prefix, code_area="config")
+    if block is None:
+        return None
+    before = len(diags.errors)
+
+    def sub(key: str, sub_fields: list[Field]) -> dict[str, Any]:
+        if block[key] is None:
+            return {f.name: f.default for f in sub_fields}
+        return validate(doc, sub_fields, rel, diags, prefix=(*prefix, key),
+                        code_area="config") or {}
+
+    identity = validate(doc, _GAZETTE_FIELDS, rel, diags, prefix=(*prefix, "gazette"),
+                        code_area="config")
+    page = sub("page", _page_fields())
+    labels = sub("labels", _LABEL_FIELDS)
+    heads = sub("running_heads", _HEAD_FIELDS)
+    folio = sub("folio", _FOLIO_FIELDS)
+    cover = sub("cover", _COVER_FIELDS)
+    sections = block["sections"]
+    if len(set(sections)) != len(sections):
+        diags.error("config.duplicate-section", "栏目名称重复",
+                    Location(rel, doc.line_of(*prefix, "sections")))
+    emblem = None
+    if cover.get("emblem"):
+        emblem = (root / cover["emblem"]).resolve()
+        if not emblem.is_relative_to(root.resolve()) or not emblem.is_file():
+            diags.error("config.emblem", f"找不到刊徽图片 {cover['emblem']}（须在项目之内）",
+                        Location(rel, doc.line_of(*prefix, "cover", "emblem")))
+    if identity is None or fonts is None or len(diags.errors) > before:
+        return None
+    if gazette_id is None:
+        gazette_id = identity["id"] or "gazette"
+    style = page.get("style") or "gazette"
+    overrides = {k: v for k, v in page.items() if k != "style" and v is not None}
     return Config(
         root=root,
-        name=gazette["name"],
-        kicker=gazette["kicker"],
-        marks=gazette["marks"],
-        motto=gazette["motto"],
+        id=gazette_id,
+        multi=multi,
+        name=identity["name"],
+        kicker=identity["kicker"],
+        marks=identity["marks"],
+        motto=identity["motto"],
         sections=sections,
-        colophon=top["colophon"],
-        page_style=page["style"],
-        fonts=font_paths,
-        site_url=gazette["site_url"],
+        colophon=block["colophon"],
+        page_style=style,
+        page=dataclasses.replace(PAGE_STYLES[style], **overrides),
+        fonts=fonts,
+        site_url=identity["site_url"],
+        issue_label=labels["issue"],
+        cumulative_label=labels["cumulative"],
+        running_heads=RunningHeads(heads["verso"], heads["recto"]),
+        folio=Folio(folio["format"], folio["position"]),
+        cover=Cover(cover["kicker"], cover["marks"], cover["board"], cover["cumulative"],
+                    cover["subtitle"], emblem),
+        section_heads=block["section_heads"],
+        colophon_position=block["colophon_position"],
+        intro=identity["intro"],
     )
 
 
@@ -146,9 +435,10 @@ def _font_paths(fonts: dict[str, Any], root: Path, doc, rel: str, diags: Diagnos
             diags.error("config.font", f"找不到字体文件 fonts/{name}", Location(rel, line))
         return path
 
+    before = len(diags.errors)
     roles = {role: resolve(fonts[role], role) for role in FONT_ROLES}
     fallback = tuple(resolve(n, "fallback", i) for i, n in enumerate(fonts["fallback"]))
-    if diags.errors:
+    if len(diags.errors) > before:
         return None
     return Fonts(**roles, fallback=fallback)
 

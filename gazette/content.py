@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .config import Config, Project
 from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity, relative
 from .schema import (Field, Invalid, one_of, to_date, to_positive_int, to_text, to_text_list,
                      validate)
@@ -51,10 +51,16 @@ class IssueMeta:
     board: tuple[BoardRole, ...]
     colophon: tuple[tuple[str, tuple[str, ...]], ...]
     """Issue-specific colophon entries that override or extend config.yaml's."""
+    label: str = ""
+    """The issue as this gazette prints it (2020年第7期, 2019.NO.4), from config labels.issue."""
+    cumulative_label: str | None = None
+    """总第358期, from config labels.cumulative; None without a cumulative number."""
 
-    @property
-    def label(self) -> str:
-        return f"{self.year}年第{self.number}期"
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", f"{self.year}年第{self.number}期")
+        if self.cumulative_label is None and self.cumulative is not None:
+            object.__setattr__(self, "cumulative_label", f"总第{self.cumulative}期")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +148,7 @@ NOTICE_FIELDS = [
 
 
 def issue_dirs(config: Config) -> list[Path]:
-    """Every issue folder in content/, oldest first (folders named so they sort by date)."""
+    """Every issue folder of one gazette, oldest first (folders named so they sort by date)."""
     if not config.content_dir.is_dir():
         return []
     return sorted(p for p in config.content_dir.iterdir()
@@ -150,17 +156,61 @@ def issue_dirs(config: Config) -> list[Path]:
 
 
 def find_issue(config: Config, key: str | None) -> Path:
+    """The issue folder ``key`` of this gazette (default: its latest issue)."""
     dirs = issue_dirs(config)
     if key is None:
         if not dirs:
-            raise GazetteError.at("content.no-issue", "content/ 中没有任何一期", "content")
+            raise GazetteError.at("content.no-issue", f"{relative(config.content_dir, config.root)}/"
+                                  " 中没有任何一期", relative(config.content_dir, config.root))
         return dirs[-1]
     for path in dirs:
         if path.name == key:
             return path
-    names = "、".join(p.name for p in dirs) or "（无）"
-    raise GazetteError.at("content.no-issue", f"找不到这一期：{key}", "content",
-                          hint=f"content/ 中有：{names}")
+    names = "、".join(config.issue_address(p.name) for p in dirs) or "（无）"
+    raise GazetteError.at("content.no-issue", f"找不到这一期：{config.issue_address(key)}",
+                          relative(config.content_dir, config.root), hint=f"现有：{names}")
+
+
+def resolve_issue(project: Project, address: str | None) -> tuple[Config, Path]:
+    """An issue named as commands name it: ``yinchuan/2020-07``, or ``2020-07`` when only one
+    gazette has such an issue; no address means the latest issue of a one-gazette project."""
+    if address is None:
+        if len(project.gazettes) == 1:
+            config = project.gazettes[0]
+            return config, find_issue(config, None)
+        latest = "、".join(g.issue_address(d[-1].name)
+                          for g in project.gazettes if (d := issue_dirs(g)))
+        raise GazetteError.at("content.which-issue", "本项目有多种公报，请指明是哪一期",
+                              "config.yaml", hint=f"例如：{latest or '公报代号/期'}；全部用 --all")
+    if "/" in address:
+        gazette_id, _, key = address.partition("/")
+        config = project.gazette(gazette_id)
+        if config is None:
+            names = "、".join(g.id for g in project.gazettes)
+            raise GazetteError.at("content.no-gazette", f"没有这种公报：{gazette_id}", "config.yaml",
+                                  hint=f"config.yaml 中的公报：{names}")
+        return config, find_issue(config, key)
+    owners = [g for g in project.gazettes if any(d.name == address for d in issue_dirs(g))]
+    if len(owners) > 1:
+        raise GazetteError.at("content.ambiguous-issue", f"“{address}”不止一种公报有这一期",
+                              "content", hint="写作 " + "、".join(g.issue_address(address)
+                                                                 for g in owners))
+    if owners:
+        return owners[0], find_issue(owners[0], address)
+    if len(project.gazettes) == 1:
+        return project.gazettes[0], find_issue(project.gazettes[0], address)
+    raise _no_issue(project, address)
+
+
+def _no_issue(project: Project, address: str) -> GazetteError:
+    names = "、".join(g.issue_address(d.name) for g in project.gazettes for d in issue_dirs(g))
+    return GazetteError.at("content.no-issue", f"找不到这一期：{address}", "content",
+                          hint=f"现有：{names or '（无）'}")
+
+
+def all_issues(project: Project) -> list[tuple[Config, Path]]:
+    """Every issue of every gazette, gazettes in config order, issues oldest first."""
+    return [(g, d) for g in project.gazettes for d in issue_dirs(g)]
 
 
 def read_issue_meta(path: Path, config: Config, diags: Diagnostics,
@@ -179,7 +229,9 @@ def read_issue_meta(path: Path, config: Config, diags: Diagnostics,
     values = validate(doc, ISSUE_FIELDS, rel, diags, code_area="issue")
     if values is None:
         return None
-    return IssueMeta(key=path.name, **values)
+    return IssueMeta(key=path.name, **values,
+                     label=config.format_label(values["year"], values["number"]),
+                     cumulative_label=config.format_cumulative(values["cumulative"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +277,7 @@ def doc_number_problems(text: str, date: dt.date | None) -> list[DocNumberProble
     match = DOC_NUMBER.match(text)
     if not match:
         return [DocNumberProblem("doc-number.form", f"发文字号“{text}”的写法不对", 0,
-                                 "写作 机关代字〔年份〕序号号，如 银政发〔2020〕71号；年份和序号用阿拉伯数字")]
+                                 "写作 机关代字〔年份〕序号号，如 某政发〔2021〕5号；年份和序号用阿拉伯数字")]
     problems = []
     wrong = [(match.start(group), mark) for group, mark in (("open", "〔"), ("close", "〕"))
              if match[group] != mark]

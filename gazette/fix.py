@@ -86,7 +86,7 @@ def plan_fixes(config: Config, diagnostics: Iterable[Diagnostic], issue_paths: l
 
 def _plan(config: Config, rel: str, edits: list[Edit], encoding: str | None) -> FileFix | None:
     path = (config.root / rel).resolve()
-    if not path.is_relative_to(config.content_dir.resolve()) or not path.is_file():
+    if not path.is_relative_to((config.root / "content").resolve()) or not path.is_file():
         raise GazetteError.at("fix.skipped", "只修正 content/ 中的稿件", rel)
     data = path.read_bytes()
     source = read_source(path, rel, encoding)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .config import Config
 from .content import IssueMeta, NoticeMeta, NoticeSource, notice_files, read_issue_meta, read_notice
-from .diagnostics import Diagnostics, Location
+from .diagnostics import Diagnostics, Location, relative
 from .markup import NoticeBody, render_body
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -87,7 +87,7 @@ def load_issue(config: Config, issue_dir: Path, diags: Diagnostics,
         notices.append(Notice(source, body, slug_for(source.meta)))
     if not notices and meta is not None:
         diags.error("issue.empty", "这一期没有任何稿件（.md 文件）",
-                    Location(f"content/{issue_dir.name}"))
+                    Location(relative(issue_dir, config.root)))
     _check_unique(notices, diags)
     if meta is None or diags.errors:
         return None
@@ -123,7 +123,7 @@ def resolve_colophon(config: Config, meta: IssueMeta) -> tuple[tuple[str, tuple[
     """config.yaml's colophon with the issue's overrides, placeholders filled in."""
     entries = dict(config.colophon)
     entries.update(dict(meta.colophon))
-    values = {"year": meta.year, "number": meta.number,
+    values = {"year": meta.year, "number": meta.number, "label": meta.label,
               "cumulative": meta.cumulative or "", "published": format_date(meta.published)}
     def fill(line: str) -> str:
         return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), line)

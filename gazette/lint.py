@@ -400,7 +400,7 @@ def issue_sequence(issue: LintIssue) -> Iterator[Finding]:
     if meta.number != expected:
         line, column, _ = issue.doc.value_position(("number",))
         yield Finding(f"期号不连续：上一期是 {previous.label}（{previous.key}），"
-                      f"这一期应为 {meta.year}年第{expected}期，实际是 {meta.label}", line, column,
+                      f"这一期的期号应为 {expected}，实际是 {meta.number}（{meta.label}）", line, column,
                       hint, path=issue.rel)
 
 

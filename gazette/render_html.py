@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from .config import Config
-from .content import issue_dirs
+from .config import Config, Project
+from .content import issue_dirs, read_issue_meta
 from .diagnostics import Diagnostics, Location, relative
 from .issue import Issue, Notice, format_date, load_issue
 from .output import build_lock, write_atomic
@@ -101,7 +101,7 @@ def places_json(places: dict[str, PagePlace]) -> bytes:
 
 def read_print_edition(config: Config, key: str) -> PrintEdition:
     """The PDF and page places a previous build left in build/<issue>/ (empty if none)."""
-    folder = config.build_dir / key
+    folder = config.output_dir / key
     pdf = folder / f"{key}.pdf"
     places: dict[str, PagePlace] = {}
     try:
@@ -374,10 +374,16 @@ def _stamp(date: dt.date) -> str:
     return f"{date.isoformat()}T00:00:00+08:00"
 
 
+def site_dir(config: Config) -> Path:
+    """build/site/, or build/site/<gazette id>/ when the project holds several gazettes: each
+    gazette's web edition is a whole site of its own that its office can publish alone."""
+    return config.build_dir / SITE_FOLDER / config.site_prefix
+
+
 def write_site(config: Config, site: Site) -> Path:
     """Write the site to build/site/ file by file (atomically), then remove files it no
     longer has, such as the page of a notice whose slug changed."""
-    out = config.build_dir / SITE_FOLDER
+    out = site_dir(config)
     with build_lock(out):
         for path, data in site.files.items():
             target = out / path
@@ -398,6 +404,26 @@ def write_site(config: Config, site: Site) -> Path:
             elif file.is_dir() and not any(file.iterdir()):
                 file.rmdir()
     return out
+
+
+def write_portal(project: Project) -> Path:
+    """build/site/index.html for a project of several gazettes: each gazette, its latest
+    issue and a link to its own site (build/site/<id>/)."""
+    gazettes = []
+    for config in project.gazettes:
+        issues = []
+        for path in issue_dirs(config):
+            meta = read_issue_meta(path, config, Diagnostics())
+            if meta is not None:
+                issues.append(meta)
+        gazettes.append({"config": config, "issues": sorted(
+            issues, key=lambda m: (m.year, m.number), reverse=True)})
+    env = edition_environment(project.gazettes[0])
+    html = env.get_template("html/portal.html").render(gazettes=gazettes,
+                                                       format_date=format_date)
+    out = project.build_dir / SITE_FOLDER
+    write_atomic(out / "index.html", html)
+    return out / "index.html"
 
 
 def _same_file(source: Path, target: Path) -> bool:

@@ -10,63 +10,19 @@ from __future__ import annotations
 import gc
 import logging
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from html import unescape
 from urllib.parse import unquote, urljoin, urlparse
 
 from .config import Config
-from .diagnostics import Diagnostics, Location
+from .pagestyle import PAGE_STYLES, PageMetrics  # noqa: F401  (re-exported for tests)
+from .diagnostics import Diagnostics, Location, relative
 from .issue import Issue
 from .templates import edition_environment, print_helpers
 from .typography import WORD_CACHE
 
-
-@dataclass(frozen=True, slots=True)
-class PageMetrics:
-    """Geometry of one page style, in mm and pt. Used by the CSS and by title balancing."""
-
-    page_width: float = 210
-    page_height: float = 297
-    top: float = 30
-    bottom: float = 25
-    inner: float = 25
-    outer: float = 20
-    body_pt: float = 12
-    line_pt: float = 20
-    letter_spacing: float = 0
-    title_pt: float = 18
-    title_line_pt: float = 28
-    toc_pt: float = 12
-    table_pt: float = 9
-    folio_pt: float = 12
-    folio_gap: float = 6
-    head_pt: float = 9
-    notice_gap: float = 40
-    running_heads: bool = True
-    notice_break: bool = False
-    appendix_break: bool = False
-
-    @property
-    def text_width_pt(self) -> float:
-        return (self.page_width - self.inner - self.outer) / 25.4 * 72
-
-
-PAGE_STYLES = {
-    # The printed 银川 2020-07: A4, one column, 仿宋 五号; calibrated so that every notice
-    # starts within a page of the printed 目录 (tests/test_layout.py reports the drift).
-    "gazette": PageMetrics(top=28, bottom=22, body_pt=10.5, line_pt=17),
-    # Two balanced columns of 五号 text, titles spanning both (银川 2022-05, 大武口 2021-08).
-    # The columns themselves are in layouts/print/style-two-column.css.j2.
-    "two-column": PageMetrics(body_pt=10.5, line_pt=16, title_pt=16, title_line_pt=24,
-                              notice_gap=24, inner=20, outer=18),
-    # GB/T 9704-2012: 37/26/35/28 mm, 3号 仿宋, 22 lines × 28 characters, 2号 title.
-    "gongwen": PageMetrics(top=37, bottom=35, inner=28, outer=26, body_pt=16, line_pt=28.95,
-                           letter_spacing=-0.21, title_pt=22, title_line_pt=28.95 * 1.2,
-                           toc_pt=14, table_pt=12, folio_pt=14, folio_gap=4.5,
-                           running_heads=False, notice_break=True, appendix_break=True,
-                           notice_gap=0),
-}
 
 FONT_FAMILIES = {
     "song": "GzSong", "title": "GzTitle", "hei": "GzHei", "hei_bold": "GzHei",
@@ -97,11 +53,11 @@ def font_faces(config: Config, url_for) -> tuple[list[dict], dict]:
 
 def render_print_html(issue: Issue, config: Config) -> str:
     env = edition_environment(config)
-    metrics = PAGE_STYLES[config.page_style]
+    metrics = config.page
     faces, families = font_faces(config, lambda p: p.resolve().as_uri())
     context = {"config": config, "issue": issue, "m": metrics, "style": config.page_style,
                "font_faces": faces, "families": families,
-               "running_head": f"{config.name}　{issue.meta.label}",
+               "heads": running_head_css(config, issue), "folio": folio_css(config),
                **print_helpers(config, metrics)}
     words = config.build_dir / ".cache" / "title-words.json"
     WORD_CACHE.load(words)
@@ -109,6 +65,42 @@ def render_print_html(issue: Issue, config: Config) -> str:
     html = env.get_template("print/issue.html").render(**context, css=css)
     WORD_CACHE.save(words)
     return html
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal; ``<`` escaped too, as the CSS sits in a <style> element."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+               .replace("<", "\\3c "))
+    return '"' + escaped + '"'
+
+
+def css_content(template: str, fields: dict[str, str], dynamic: dict[str, str]) -> str:
+    """A configured text (``{name}　{label}``) as a CSS ``content`` value: fixed fields filled
+    in, ``dynamic`` ones (the page's section, its number) as CSS functions."""
+    parts: list[str] = []
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        if literal:
+            parts.append(_css_string(literal))
+        if name is None:
+            continue
+        if name in dynamic:
+            parts.append(dynamic[name])
+        else:
+            parts.append(_css_string(format(fields[name], _spec or "")))
+    return " ".join(parts) or '""'
+
+
+def running_head_css(config: Config, issue: Issue) -> dict[str, str | None]:
+    """The verso and recto running heads as CSS content values (None: no head)."""
+    fields = {"name": config.name, "label": issue.meta.label}
+    dynamic = {"section": "string(section, first)"}
+    return {side: css_content(text, fields, dynamic) if text else None
+            for side, text in (("verso", config.running_heads.verso),
+                               ("recto", config.running_heads.recto))}
+
+
+def folio_css(config: Config) -> str:
+    return css_content(config.folio.format, {}, {"page": "counter(page)"})
 
 
 def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):
@@ -167,7 +159,7 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
             gc.enable()
     for url in dict.fromkeys(refused):
         diags.error("render.refused-resource",
-                    f"排版时拒绝读取项目之外的资源：{url}", _refusal_location(url, issue),
+                    f"排版时拒绝读取项目之外的资源：{url}", _refusal_location(url, issue, config),
                     "图片等资源必须放在本期文件夹中，并用相对路径引用")
     missing = "".join(dict.fromkeys(warnings.missing_glyphs))
     if missing:
@@ -183,7 +175,7 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
 _REFERENCE = re.compile(r'(?:src|href)="([^"]*)"')
 
 
-def _refusal_location(url: str, issue: Issue) -> Location:
+def _refusal_location(url: str, issue: Issue, config: Config) -> Location:
     """The notice, and the body line, whose HTML references a refused resource."""
     wanted = unquote(url)
     for notice in issue.notices:
@@ -196,11 +188,11 @@ def _refusal_location(url: str, issue: Issue) -> Location:
                 if reference in line or unquote(reference) in line:
                     return Location(notice.source.rel, notice.source.body_line + number)
             return Location(notice.source.rel)
-    return Location(f"content/{issue.meta.key}")
+    return Location(relative(issue.path, config.root))
 
 
 def _identifier(issue: Issue, config: Config) -> bytes:
-    return f"{config.name}-{issue.meta.key}".encode()
+    return f"{config.name}-{config.issue_address(issue.meta.key)}".encode()
 
 
 class _CaptureWarnings(logging.Handler):

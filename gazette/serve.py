@@ -28,8 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .config import Config, ConfigError, load_config
-from .content import find_issue, issue_dirs
+from .config import Config, ConfigError, load_config, load_project
+from .content import issue_dirs, resolve_issue
 from .diagnostics import Diagnostic, Diagnostics, GazetteError, Location, Severity, relative
 from .check import validate_issue
 from .render_html import FileData, RenderCache, SiteIssue, read_print_edition, render_site
@@ -89,7 +89,8 @@ class Preview:
     def __init__(self, config_path: Path, issue: str | None = None, *, log=None) -> None:
         self.config_path = config_path.resolve()
         self.root = self.config_path.parent
-        self.issue_key = issue
+        self.gazette, self.issue_key = _preview_target(self.config_path, issue)
+        """The gazette being previewed (its id) and the issue folder to open first."""
         self.log = log or (lambda message: None)
         self.changed = threading.Condition()
         self.version = 0
@@ -140,7 +141,7 @@ class Preview:
         if changed is None or cache.config is None or any(self._is_global(p) for p in changed):
             cache.config = None
             cache.render = RenderCache()
-            cache.config = load_config(self.config_path)
+            cache.config = load_config(self.config_path, self.gazette)
             reload = None
         else:
             reload = {self._issue_of(p) for p in changed} - {None}
@@ -169,12 +170,16 @@ class Preview:
                   for path in site.pages}
         return Snapshot(site.files, hashes, dict(cache.issues), site.search_docs)
 
+    def _content_dir(self) -> Path:
+        config = self._cache.config
+        return config.content_dir if config is not None else self.root / "content"
+
     def _is_global(self, path: Path) -> bool:
-        return not path.is_relative_to(self.root / "content")
+        return not path.is_relative_to(self._content_dir())
 
     def _issue_of(self, path: Path) -> str | None:
         try:
-            parts = path.relative_to(self.root / "content").parts
+            parts = path.relative_to(self._content_dir()).parts
         except ValueError:
             return None
         return parts[0] if len(parts) > 1 else None
@@ -242,7 +247,7 @@ class Preview:
         if self._executor is None:
             self._executor = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        future = self._executor.submit(_build_pdf, str(self.config_path), key)
+        future = self._executor.submit(_build_pdf, str(self.config_path), self.gazette, key)
         future.add_done_callback(lambda f: self._pdf_done(key, site_issue, f))
         self.log(f"开始生成 {key} 的 PDF")
         return job
@@ -287,13 +292,23 @@ class Preview:
                     break
 
 
-def _build_pdf(config_path: str, key: str) -> dict:
+def _preview_target(config_path: Path, issue: str | None) -> tuple[str, str | None]:
+    """(gazette id, issue key) for ``gazette serve [ISSUE]``; a several-gazette project needs
+    the issue named (yinchuan/2020-07) unless a bare key is unique."""
+    project = load_project(config_path)
+    if issue is None and len(project.gazettes) == 1:
+        return project.gazettes[0].id, None
+    config, path = resolve_issue(project, issue)
+    return config.id, path.name
+
+
+def _build_pdf(config_path: str, gazette: str, key: str) -> dict:
     """Worker process: the print PDF and its page places into build/<issue>/ (no site)."""
     from .build import build_issue
 
     diags = Diagnostics()
     try:
-        config = load_config(Path(config_path))
+        config = load_config(Path(config_path), gazette)
         result = build_issue(config, key, diags, site=False)
     except ConfigError as exc:
         return {"ok": False, "errors": [d.format() for d in exc.diagnostics.errors]}
@@ -481,9 +496,7 @@ class PreviewServer:
 
     def __init__(self, config_path: Path, issue: str | None = None, *, host: str = "127.0.0.1",
                  port: int = 8000, log=None, watch: bool = True) -> None:
-        self.preview = Preview(config_path, issue, log=log)
-        if issue is not None:
-            find_issue(load_config(config_path), issue)  # unknown issue: GazetteError now
+        self.preview = Preview(config_path, issue, log=log)  # an unknown issue raises here
         self.preview.rebuild()
         handler = type("Handler", (_Handler,), {"preview": self.preview})
         self.httpd = ThreadingHTTPServer((host, port), handler)

@@ -26,8 +26,13 @@ SIGNATURE_DATE_INDENT = 4
 
 
 def edition_environment(config: Config) -> jinja2.Environment:
+    """Templates from layouts/<gazette id>/ first (a gazette's own overrides), then layouts/."""
+    loaders = [jinja2.FileSystemLoader(config.layouts_dir)]
+    own = config.layouts_dir / config.id
+    if config.multi and own.is_dir():
+        loaders.insert(0, jinja2.FileSystemLoader(own))
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(config.layouts_dir),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,

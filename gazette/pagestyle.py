@@ -1,0 +1,71 @@
+"""Page styles: the geometry and type sizes of a printed gazette, as named presets.
+
+A gazette picks a preset in config.yaml (``page.style``) and may override any field of it
+(``page.body_pt: 11``); the print CSS and the title balancing read the same values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True, slots=True)
+class PageMetrics:
+    """Geometry of one page style, in mm and pt. Used by the CSS and by title balancing."""
+
+    page_width: float = 210
+    page_height: float = 297
+    top: float = 30
+    bottom: float = 25
+    inner: float = 25
+    outer: float = 20
+    body_pt: float = 12
+    line_pt: float = 20
+    letter_spacing: float = 0
+    title_pt: float = 18
+    title_line_pt: float = 28
+    toc_pt: float = 12
+    table_pt: float = 9
+    folio_pt: float = 12
+    folio_gap: float = 6
+    head_pt: float = 9
+    notice_gap: float = 40
+    running_heads: bool = True
+    notice_start: str = "continue"
+    """Where each notice starts: ``continue`` after the previous one, a new ``page``, or a
+    new right-hand page (``recto``)."""
+    appendix_start: str = "continue"
+    """Where an attached text (``#`` in the notice) starts; same values."""
+
+    @property
+    def text_width_pt(self) -> float:
+        return (self.page_width - self.inner - self.outer) / 25.4 * 72
+
+
+PAGE_STYLES = {
+    # The printed 银川 2020-07: A4, one column, 仿宋 五号; calibrated so that every notice
+    # starts within a page of the printed 目录 (tests/test_layout.py reports the drift).
+    "gazette": PageMetrics(top=28, bottom=22, body_pt=10.5, line_pt=17),
+    # Two balanced columns of 五号 text, titles spanning both (银川 2022-05, 大武口 2021-08).
+    # The columns themselves are in layouts/print/style-two-column.css.j2.
+    "two-column": PageMetrics(body_pt=10.5, line_pt=16, title_pt=16, title_line_pt=24,
+                              notice_gap=24, inner=20, outer=18),
+    # GB/T 9704-2012: 37/26/35/28 mm, 3号 仿宋, 22 lines × 28 characters, 2号 title.
+    "gongwen": PageMetrics(top=37, bottom=35, inner=28, outer=26, body_pt=16, line_pt=28.95,
+                           letter_spacing=-0.21, title_pt=22, title_line_pt=28.95 * 1.2,
+                           toc_pt=14, table_pt=12, folio_pt=14, folio_gap=4.5,
+                           running_heads=False, notice_start="page", appendix_start="page",
+                           notice_gap=0),
+}
+
+
+STARTS = ("continue", "page", "recto")
+
+
+def metric_kinds() -> dict[str, type]:
+    """Each overridable field and its kind (float, bool or str), for config validation."""
+    kinds: dict[str, type] = {}
+    for field in fields(PageMetrics):
+        value = getattr(PAGE_STYLES["gazette"], field.name)
+        kinds[field.name] = type(value) if isinstance(value, (bool, str)) else float
+    return kinds
