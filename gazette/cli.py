@@ -180,3 +180,44 @@ def serve(issue: str | None, config_path: Path, host: str, port: int) -> None:
         click.echo("预览已停止。", err=True)
     finally:
         server.close()
+
+
+@main.group()
+def new() -> None:
+    """新建下一期或一篇稿件（不会覆盖已有文件）。"""
+
+
+@new.command("issue")
+@click.argument("issue")
+@CONFIG_OPTION
+def new_issue_command(issue: str, config_path: Path) -> None:
+    """新建一期：ISSUE 写作 yinchuan/2020-08（只有一种公报时可写 2020-08）。
+
+    issue.yaml 由上一期推算：期号、总期号加 1，沿用编辑委员会和本期版权页项目；出版日期留待填写。
+    """
+    from .new import new_issue
+
+    project = _load(config_path)
+    try:
+        folder = new_issue(project, issue)
+    except GazetteError as exc:
+        click.echo(exc.diagnostic.format(), err=True)
+        sys.exit(1)
+    click.echo(f"已新建 {folder.relative_to(project.root)}/issue.yaml：请填写出版日期（published）并核对期号。")
+
+
+@new.command("notice")
+@click.argument("issue")
+@click.argument("name")
+@CONFIG_OPTION
+def new_notice_command(issue: str, name: str, config_path: Path) -> None:
+    """在一期中新建一篇稿件 NAME.md，前言各字段都带中文说明。"""
+    from .new import new_notice
+
+    project = _load(config_path)
+    try:
+        path = new_notice(project, issue, name)
+    except GazetteError as exc:
+        click.echo(exc.diagnostic.format(), err=True)
+        sys.exit(1)
+    click.echo(f"已新建 {path.relative_to(project.root)}：填写前言和正文后运行 gazette check。")

@@ -78,6 +78,8 @@ class Cover:
     """A line under the name (an English or pinyin name, 西夏: YINCHUAN SHI XIXIA QU …)."""
     emblem: Path | None = None
     """An image above the name, inside the project (layouts/ or content/)."""
+    bullet: str = "●"
+    """The mark before each slogan (● 权威性; 西夏 prints •)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +266,7 @@ _COVER_FIELDS = [
     Field("cumulative", to_bool, default=True, label="总期号"),
     Field("subtitle", to_text, label="刊名下的副题"),
     Field("emblem", to_text, label="刊徽图片"),
+    Field("bullet", to_text, default="●", label="标语前的符号"),
 ]
 _FONT_FIELDS = [Field(role, to_text, required=True) for role in FONT_ROLES] + [
     Field("fallback", to_text_list, default=(), label="补字字体")
@@ -417,7 +420,7 @@ def _gazette(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, roo
         running_heads=RunningHeads(heads["verso"], heads["recto"]),
         folio=Folio(folio["format"], folio["position"]),
         cover=Cover(cover["kicker"], cover["marks"], cover["board"], cover["cumulative"],
-                    cover["subtitle"], emblem),
+                    cover["subtitle"], emblem, cover["bullet"]),
         section_heads=block["section_heads"],
         colophon_position=block["colophon_position"],
         intro=identity["intro"],

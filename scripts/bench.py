@@ -152,21 +152,19 @@ def executables() -> tuple[str, str]:
 def weasyprint_job(key: str | None) -> tuple[str, dict]:
     """The issue key and what the WeasyPrint child needs, as gazette.render_pdf computes it."""
     sys.path.insert(0, str(ROOT))
-    from gazette.config import load_config
-    from gazette.content import find_issue
-
+    from gazette.config import load_project
+    from gazette.content import resolve_issue
     from gazette.diagnostics import GazetteError
 
     try:
-        config = load_config(ROOT / "config.yaml")
-        issue_dir = find_issue(config, key)
+        config, issue_dir = resolve_issue(load_project(ROOT / "config.yaml"), key)
     except GazetteError as exc:
         sys.exit(f"bench: {exc.diagnostic.format()}")
-    key = issue_dir.name
+    key = config.issue_address(issue_dir.name)
     return key, {
         "root": str(ROOT),
         "typography": str(ROOT / "gazette" / "typography.py"),
-        "html": str(config.build_dir / key / "print.html"),
+        "html": str(config.output_dir / issue_dir.name / "print.html"),
         "base_url": str(issue_dir.resolve()) + "/",
         "allowed": [str(p.resolve()) for p in
                     (config.layouts_dir, config.fonts_dir, config.content_dir)],
@@ -191,7 +189,7 @@ def weasyprint_alone(python: str, job: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="measured pairs (default 5)")
-    parser.add_argument("--issue", default=None, help="issue key, e.g. 2020-07 (default latest)")
+    parser.add_argument("--issue", default="yinchuan/2020-07", help="issue (default yinchuan/2020-07)")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")

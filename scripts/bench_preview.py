@@ -6,7 +6,7 @@ marker each time. For each save it records the wall-clock time of the write and 
 reloaded page first painted (``performance.timeOrigin`` + first-contentful-paint), both on the
 same machine's clock, and the server's own rebuild time.
 
-Usage: .venv/bin/python scripts/bench_preview.py [--saves 15] [--issue 2020-07]
+Usage: .venv/bin/python scripts/bench_preview.py [--saves 15] [--issue yinchuan/2020-07]
 The issue asks for ≤ 0.3 s for the bundled issue.
 """
 
@@ -38,14 +38,14 @@ def scratch_project(dest: Path, issue: str) -> Path:
     shutil.copy(ROOT / "config.yaml", dest / "config.yaml")
     shutil.copytree(ROOT / "layouts", dest / "layouts")
     (dest / "fonts").symlink_to(ROOT / "fonts")
-    shutil.copytree(ROOT / "content" / issue, dest / "content" / issue)
+    shutil.copytree(ROOT / "content" / issue, dest / "content" / issue)  # gazette/issue
     return dest
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=15)
-    parser.add_argument("--issue", default="2020-07")
+    parser.add_argument("--issue", default="yinchuan/2020-07")
     parser.add_argument("--notice", default="05-yinzhengfa-2020-71.md")
     args = parser.parse_args()
 
@@ -56,7 +56,7 @@ def main() -> int:
         notice = project / "content" / args.issue / args.notice
         original = notice.read_text(encoding="utf-8")
         server = PreviewServer(project / "config.yaml", args.issue, port=0)
-        site_issue = server.preview.snapshot.issues[args.issue]
+        site_issue = server.preview.snapshot.issues[args.issue.rsplit("/", 1)[-1]]
         slug = next(n.slug for n in site_issue.issue.notices if n.source.path.name == args.notice)
         url = server.url + "/" + quote(site_issue.path + slug + "/")
         latencies, rebuilds = [], []

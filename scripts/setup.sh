@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 安装 gazette 需要的一切，然后执行一项任务：
-#   scripts/setup.sh build   安装并生成随附样刊（build/2020-07/）
+#   scripts/setup.sh build   安装并生成全部随附样刊（build/<公报>/<期>/）
 #   scripts/setup.sh test    安装并运行全部测试
 #   scripts/setup.sh         只安装
 # 可重复运行：已安装的部分会跳过。
@@ -39,7 +39,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
 fi
 
 case "${1:-}" in
-  build) shift; exec .venv/bin/gazette build "$@" ;;
+  build) shift; if [ $# -eq 0 ]; then set -- --all; fi; exec .venv/bin/gazette build "$@" ;;
   test) shift; exec .venv/bin/python -m pytest "$@" ;;
   "") echo "安装完成。" ;;
   *) echo "用法：scripts/setup.sh [build|test]" >&2; exit 2 ;;

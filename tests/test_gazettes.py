@@ -1,0 +1,269 @@
+"""Several gazettes in one project: every bundled issue read back as its own gazette prints
+it, a made-up gazette built from configuration alone, addressing and archive rules."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fontTools.ttLib import TTFont
+
+from gazette.cli import main
+from gazette.config import ConfigError, load_project
+from gazette.content import all_issues
+
+from .conftest import PROJECT, ROOT
+from .pdftext import PdfPages, squash
+
+MADEUP = Path(__file__).parent / "projects" / "madeup"
+
+
+def folio_pattern(config) -> re.Pattern[str]:
+    """The configured folio format (— {page} —, - {page} -) as a regular expression."""
+    before, _, after = config.folio.format.partition("{page}")
+    return re.compile(r"\s*".join(map(re.escape, squash(before))) + r"\s*(\d+)\s*" +
+                      r"\s*".join(map(re.escape, squash(after))))
+
+
+def folios(pdf: PdfPages, config) -> list[int | None]:
+    pattern = folio_pattern(config)
+    out = []
+    for text in pdf.texts:
+        found = pattern.findall(text)
+        out.append(int(found[-1]) if found else None)
+    return out
+
+
+def head_texts(config, issue, side: str) -> set[str]:
+    """The squashed running head a page of ``side`` may carry (one per section)."""
+    template = getattr(config.running_heads, side)
+    if not template or not config.page.running_heads:
+        return set()
+    return {squash(template.format(name=config.name, label=issue.meta.label,
+                                   section=f"【{s.name}】")) for s in issue.sections}
+
+
+@pytest.fixture(scope="module")
+def issue_pdf(bundled_build):
+    config, result, diags = bundled_build
+    places = json.loads((result.pdf_path.parent / "pages.json").read_text(encoding="utf-8"))
+    return config, result, diags, PdfPages(result.pdf_path), places
+
+
+def test_every_bundled_issue_builds_cleanly(issue_pdf):
+    config, result, diags, pdf, _ = issue_pdf
+    assert not diags.errors
+    assert result.pdf_path.is_relative_to(config.output_dir)
+    assert result.pages == len(pdf.texts)
+
+
+def test_every_notice_starts_on_the_page_its_toc_entry_prints(issue_pdf):
+    """The 目录's numbers are the layout's (target-counter) and the title is on that page."""
+    config, result, _, pdf, places = issue_pdf
+    numbers = folios(pdf, config)
+    toc_entry = re.compile(r"[.…·．]{3,}\s*(\d+)\s*$")
+    printed_toc = [int(m.group(1)) for text in pdf.texts[2:8] for line in text.splitlines()
+                   if (m := toc_entry.search(line.strip()))]
+    starts = []
+    for notice in result.issue.notices:
+        first, _last, folio = places[notice.anchor]
+        starts.append(folio)
+        assert numbers[first - 1] == folio, (notice.meta.title, folio)
+        assert squash(notice.meta.title)[:12] in pdf.squashed[first - 1], notice.meta.title
+    assert printed_toc == starts
+
+
+def test_running_heads_and_folios_are_as_the_gazette_configures(issue_pdf):
+    config, result, _, pdf, _ = issue_pdf
+    numbers = folios(pdf, config)
+    assert numbers[0] is None, "the cover carries no folio"
+    verso, recto = head_texts(config, result.issue, "verso"), head_texts(config, result.issue,
+                                                                         "recto")
+    body = [i for i, n in enumerate(numbers) if n and n >= 3 and i < len(pdf.texts) - 1]
+    assert body, "no numbered body pages"
+    for index in body:
+        text = folio_pattern(config).sub("", pdf.squashed[index])
+        expected = verso if numbers[index] % 2 == 0 else recto
+        if expected:
+            assert any(h in text for h in expected), (numbers[index], pdf.texts[index][-60:])
+
+
+def test_no_text_of_another_gazette(issue_pdf):
+    config, result, _, pdf, _ = issue_pdf
+    others = [g.name for g in PROJECT.gazettes if g.id != config.id and g.name not in config.name]
+    everything = "".join(pdf.squashed)
+    site = result.site
+    pages = "".join(site.files[p].decode("utf-8") for p in site.pages)
+    for name in others:
+        assert name not in everything, name
+        assert name not in pages, name
+
+
+def test_only_bundled_fonts_are_embedded(issue_pdf):
+    config, _, _, pdf, _ = issue_pdf
+    bundled = {TTFont(p, lazy=True)["name"].getDebugName(6) for p in config.fonts.all()}
+    assert pdf.embedded_fonts <= bundled, pdf.embedded_fonts - bundled
+
+
+def test_no_paragraph_is_lost(issue_pdf):
+    _config, result, _, pdf, _ = issue_pdf
+    everything = "".join(pdf.squashed)
+    missing = [(n.source.rel, p[:30]) for n in result.issue.notices for p in n.body.paragraphs
+               if squash(p) not in everything]
+    assert not missing, missing[:5]
+
+
+def test_notices_start_within_a_page_of_the_printed_issue(issue_pdf):
+    """Where the sources record the printed 目录's pages, the build reports the drift; each
+    gazette's page style is calibrated to keep every notice within one page."""
+    _config, result, _, _, _ = issue_pdf
+    recorded = [n for n in result.issue.notices if n.meta.printed_page]
+    assert len(result.drift) == len(recorded)
+    report = ", ".join(f"{d.title}: {d.offset:+d}" for d in result.drift)
+    print(f"{result.issue.meta.label} drift (ours − printed): {report}")
+    assert all(abs(d.offset) <= 1 for d in result.drift), report
+
+
+# —— a made-up gazette: configuration only ——
+
+@pytest.fixture(scope="module")
+def madeup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("madeup") / "project"
+    shutil.copytree(MADEUP, root)
+    shutil.copytree(ROOT / "layouts", root / "layouts")
+    (root / "fonts").symlink_to(ROOT / "fonts")
+    result = CliRunner().invoke(main, ["build", "--all", "-c", str(root / "config.yaml")])
+    assert result.exit_code == 0, result.output
+    project = load_project(root / "config.yaml")
+    config = project.gazettes[0]
+    pdf = PdfPages(config.output_dir / "2019-04" / "2019-04.pdf")
+    return root, config, pdf, result.output
+
+
+def test_madeup_gazette_prints_its_own_label_heads_and_folios(madeup):
+    _root, config, pdf, _ = madeup
+    assert "2019.NO.4" in pdf.squashed[0]
+    assert "编辑委员会" not in pdf.squashed[0]
+    numbers = folios(pdf, config)
+    assert any(n for n in numbers) and "- 3 -" in "\n".join(pdf.texts)
+    assert "—" not in "".join(t for t in pdf.texts)
+    heads = [i for i, t in enumerate(pdf.squashed) if "《清水市人民政府公报》2019.NO.4【" in t]
+    body = [i for i, n in enumerate(numbers) if n and n >= 3]
+    assert set(body) - {len(pdf.texts) - 1} <= set(heads), "the combined head on every body page"
+
+
+def test_madeup_gazette_starts_each_notice_on_a_new_page_with_section_heads(madeup):
+    _root, _config, pdf, _ = madeup
+    titles = ["清水市人民政府关于加强城市绿化管理的通知", "清水市人民政府关于公布第二批",
+              "清水市人民政府办公室关于做好冬季供暖保障工作的通知"]
+    pages = [next(i for i, t in enumerate(pdf.squashed[3:], 3) if squash(title) in t)
+             for title in titles]
+    assert len(set(pages)) == 3, pages
+    everything = "".join(pdf.squashed[3:])
+    assert "【市政府文件】" in everything and "【市政府办公室文件】" in everything
+
+
+def test_madeup_gazette_has_its_own_site_and_the_portal_lists_it(madeup):
+    root, config, _pdf, output = madeup
+    portal = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
+    assert "清水市人民政府公报" in portal and 'href="qingshui/2019/4/"' in portal
+    assert (root / "build" / "site" / "qingshui" / "2019" / "4" / "index.html").is_file()
+    assert "2019.NO.4" in output
+
+
+# —— addressing, archive rules, configuration errors ——
+
+def _run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_commands_address_issues_unambiguously(whole_project):
+    config = str(whole_project / "config.yaml")
+    addresses = [g.issue_address(p.name) for g, p in all_issues(PROJECT)]
+    ok = _run("check", addresses[0], "-c", config)
+    assert ok.exit_code == 0, ok.output
+    unknown = _run("check", "nowhere/2020-07", "-c", config)
+    assert unknown.exit_code == 2 and "没有这种公报：nowhere" in unknown.output
+    if len(PROJECT.gazettes) > 1:
+        bare = _run("check", "-c", config)
+        assert bare.exit_code == 2 and "请指明是哪一期" in bare.output
+
+
+def test_archive_rules_run_per_gazette(whole_project):
+    """check --all covers every issue of every gazette; sequences do not cross gazettes."""
+    result = _run("check", "--all", "-c", str(whole_project / "config.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "issue.number-sequence" not in result.output
+    for gazette, path in all_issues(PROJECT):
+        assert gazette.issue_address(path.name) in result.output
+
+
+def _project_with(tmp_path: Path, replace: tuple[str, str]) -> Path:
+    root = tmp_path / "p"
+    shutil.copytree(MADEUP, root)
+    (root / "fonts").symlink_to(ROOT / "fonts")
+    path = root / "config.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert replace[0] in text
+    path.write_text(text.replace(*replace), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('issue: "{year}.NO.{number}"', 'issue: "{year}.NO.{numbr}"', "不认识的占位符 {numbr}"),
+    ('format: "- {page} -"', 'format: "- {page -"', "花括号不成对"),
+    ("  qingshui:", "  site:", "保留的文件夹名"),
+    ("  qingshui:", "  Qing Shui:", "只能由小写字母"),
+    ("position: center", "position: middle", "应为 outside、center 之一"),
+    ("notice_start: page", "notice_start: always", "应为 continue、page、recto 之一"),
+    ("body_pt: 11", "body_pt: -3", "应为正数"),
+])
+def test_configuration_errors_name_the_line(tmp_path, old, new, message):
+    path = _project_with(tmp_path, (old, new))
+    line = path.read_text(encoding="utf-8").split("\n").index(
+        next(x for x in path.read_text(encoding="utf-8").split("\n") if new.strip() in x)) + 1
+    with pytest.raises(ConfigError) as caught:
+        load_project(path)
+    found = [d for d in caught.value.diagnostics.errors if message in d.message]
+    assert found, [d.format() for d in caught.value.diagnostics]
+    assert found[0].location.line == line, found[0].format()
+
+
+def test_new_issue_follows_the_previous_one_and_never_overwrites(tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(MADEUP, root)
+    config = str(root / "config.yaml")
+    made = _run("new", "issue", "qingshui/2019-05", "-c", config)
+    assert made.exit_code == 0, made.output
+    text = (root / "content/qingshui/2019-05/issue.yaml").read_text(encoding="utf-8")
+    assert "number: 5" in text and "cumulative: 41" in text and "year: 2019" in text
+    again = _run("new", "issue", "qingshui/2019-05", "-c", config)
+    assert again.exit_code == 1 and "不会覆盖" in again.output
+    assert (root / "content/qingshui/2019-05/issue.yaml").read_text(encoding="utf-8") == text
+    escape = _run("new", "issue", "qingshui/../../x", "-c", config)
+    assert escape.exit_code == 1 and not (tmp_path / "x").exists()
+
+
+def test_new_notice_skeleton_explains_every_field_and_checks_once_filled(tmp_path):
+    root = tmp_path / "p"
+    shutil.copytree(MADEUP, root)
+    (root / "fonts").symlink_to(ROOT / "fonts")
+    config = str(root / "config.yaml")
+    made = _run("new", "notice", "qingshui/2019-04", "04-new", "-c", config)
+    assert made.exit_code == 0, made.output
+    path = root / "content/qingshui/2019-04/04-new.md"
+    text = path.read_text(encoding="utf-8")
+    for field in ("title", "doc_number", "section", "order", "addressees", "attachments",
+                  "issuer", "date", "note", "kind", "slug", "printed_page"):
+        assert re.search(rf"^#?\s*{field}:", text, re.M), field
+    assert "section: 市政府文件" in text and "order: 4" in text
+    unfilled = _run("check", "qingshui/2019-04", "-c", config)
+    assert unfilled.exit_code == 1 and "缺少必填字段 title" in unfilled.output
+    path.write_text(text.replace("title: \n", "title: 清水市人民政府关于测试的通知\n"),
+                    encoding="utf-8")
+    filled = _run("check", "qingshui/2019-04", "-c", config)
+    assert filled.exit_code == 0, filled.output
