@@ -63,9 +63,10 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     issue = validate_issue(config, find_issue(config, key), diags, encoding, rules=BUILD_RULES)
     if issue is None:
         return None
-    html = render_print_html(issue, config)
+    printed = config.with_layout(dict(issue.meta.layout))
+    html = render_print_html(issue, printed)
     places: dict[str, PagePlace] = {}
-    pdf, pages = render_pdf(html, config, issue, diags, font_config=font_config, places=places)
+    pdf, pages = render_pdf(html, printed, issue, diags, font_config=font_config, places=places)
     if diags.errors:
         return None
     edition = None

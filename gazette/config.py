@@ -150,6 +150,14 @@ class Config:
         """How commands name an issue: yinchuan/2020-07, or 2020-07 in a one-gazette project."""
         return f"{self.id}/{key}" if self.multi else key
 
+    def presentation(self) -> dict[str, Any]:
+        """The fields an issue's ``layout:`` may override, as they are for this gazette."""
+        return {key: getattr(self, key) for key in DEFAULT_PRESENTATION}
+
+    def with_layout(self, layout: dict[str, Any] | None) -> Config:
+        """This gazette as one issue prints it (issue.yaml ``layout:``)."""
+        return dataclasses.replace(self, **layout) if layout else self
+
     def format_label(self, year: int, number: int) -> str:
         return self.issue_label.format(year=year, number=number)
 
@@ -364,6 +372,69 @@ def load_config(path: Path, gazette: str | None = None) -> Config:
     return found
 
 
+PRESENTATION_KEYS = ("page", "labels", "running_heads", "folio", "cover", "section_heads",
+                     "colophon_position")
+"""The keys of a gazette's block that say how it is printed; an issue.yaml may override them
+under ``layout:`` when an office redesigned its print (银川 2020 one column, 2022 two)."""
+DEFAULT_PRESENTATION: dict[str, Any] = {
+    "page_style": "gazette", "page": PAGE_STYLES["gazette"],
+    "issue_label": "{year}年第{number}期", "cumulative_label": "总第{cumulative}期",
+    "running_heads": RunningHeads(), "folio": Folio(), "cover": Cover(),
+    "section_heads": False, "colophon_position": "back",
+}
+
+
+def presentation(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, root: Path,
+                 base: dict[str, Any]) -> dict[str, Any]:
+    """Validate the presentation keys found at ``prefix`` and return ``base`` (Config field
+    values) with what they change: a key or sub-key left out keeps its ``base`` value."""
+    data = doc.data
+    for key in prefix:
+        data = data[key]
+    values = dict(base)
+
+    def given(key: str, sub_fields: list[Field]) -> dict[str, Any]:
+        if not isinstance(data, dict) or data.get(key) is None:
+            return {}
+        checked = validate(doc, sub_fields, rel, diags, prefix=(*prefix, key),
+                           code_area="config") or {}
+        return {k: v for k, v in checked.items() if k in data[key]}
+
+    page = given("page", _page_fields())
+    if page:
+        style = page.pop("style", None)
+        start = PAGE_STYLES[style] if style else values["page"]
+        values["page_style"] = style or values["page_style"]
+        values["page"] = dataclasses.replace(start, **page)
+    labels = given("labels", _LABEL_FIELDS)
+    if "issue" in labels:
+        values["issue_label"] = labels["issue"]
+    if "cumulative" in labels:
+        values["cumulative_label"] = labels["cumulative"]
+    if heads := given("running_heads", _HEAD_FIELDS):
+        values["running_heads"] = dataclasses.replace(values["running_heads"], **heads)
+    if folio := given("folio", _FOLIO_FIELDS):
+        values["folio"] = dataclasses.replace(values["folio"], **folio)
+    if cover := given("cover", _COVER_FIELDS):
+        if cover.get("emblem"):
+            emblem = (root / cover["emblem"]).resolve()
+            if not emblem.is_relative_to(root.resolve()) or not emblem.is_file():
+                diags.error("config.emblem", f"找不到刊徽图片 {cover['emblem']}（须在项目之内）",
+                            Location(rel, doc.line_of(*prefix, "cover", "emblem")))
+            cover["emblem"] = emblem
+        values["cover"] = dataclasses.replace(values["cover"], **cover)
+    for key, convert, label in (("section_heads", to_bool, "正文栏目标题"),
+                                ("colophon_position", one_of("back", "inside-cover"),
+                                 "版权页位置")):
+        if isinstance(data, dict) and data.get(key) is not None:
+            try:
+                values[key] = convert(data[key])
+            except Invalid as exc:
+                line, column, _ = doc.value_position((*prefix, key))
+                diags.error("config.type", f"字段 {key}（{label}）{exc}", Location(rel, line, column))
+    return values
+
+
 def _gazette(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, root: Path,
              fonts: Fonts | None, gazette_id: str | None, *, multi: bool) -> Config | None:
     fields = _BLOCK_FIELDS if multi else _SINGLE_FIELDS
@@ -371,36 +442,17 @@ def _gazette(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, roo
     if block is None:
         return None
     before = len(diags.errors)
-
-    def sub(key: str, sub_fields: list[Field]) -> dict[str, Any]:
-        if block[key] is None:
-            return {f.name: f.default for f in sub_fields}
-        return validate(doc, sub_fields, rel, diags, prefix=(*prefix, key),
-                        code_area="config") or {}
-
     identity = validate(doc, _GAZETTE_FIELDS, rel, diags, prefix=(*prefix, "gazette"),
                         code_area="config")
-    page = sub("page", _page_fields())
-    labels = sub("labels", _LABEL_FIELDS)
-    heads = sub("running_heads", _HEAD_FIELDS)
-    folio = sub("folio", _FOLIO_FIELDS)
-    cover = sub("cover", _COVER_FIELDS)
+    looks = presentation(doc, rel, diags, prefix, root, DEFAULT_PRESENTATION)
     sections = block["sections"]
     if len(set(sections)) != len(sections):
         diags.error("config.duplicate-section", "栏目名称重复",
                     Location(rel, doc.line_of(*prefix, "sections")))
-    emblem = None
-    if cover.get("emblem"):
-        emblem = (root / cover["emblem"]).resolve()
-        if not emblem.is_relative_to(root.resolve()) or not emblem.is_file():
-            diags.error("config.emblem", f"找不到刊徽图片 {cover['emblem']}（须在项目之内）",
-                        Location(rel, doc.line_of(*prefix, "cover", "emblem")))
     if identity is None or fonts is None or len(diags.errors) > before:
         return None
     if gazette_id is None:
         gazette_id = identity["id"] or "gazette"
-    style = page.get("style") or "gazette"
-    overrides = {k: v for k, v in page.items() if k != "style" and v is not None}
     return Config(
         root=root,
         id=gazette_id,
@@ -411,19 +463,10 @@ def _gazette(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, roo
         motto=identity["motto"],
         sections=sections,
         colophon=block["colophon"],
-        page_style=style,
-        page=dataclasses.replace(PAGE_STYLES[style], **overrides),
         fonts=fonts,
         site_url=identity["site_url"],
-        issue_label=labels["issue"],
-        cumulative_label=labels["cumulative"],
-        running_heads=RunningHeads(heads["verso"], heads["recto"]),
-        folio=Folio(folio["format"], folio["position"]),
-        cover=Cover(cover["kicker"], cover["marks"], cover["board"], cover["cumulative"],
-                    cover["subtitle"], emblem, cover["bullet"]),
-        section_heads=block["section_heads"],
-        colophon_position=block["colophon_position"],
         intro=identity["intro"],
+        **looks,
     )
 
 

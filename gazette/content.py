@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Config, Project
+from .config import PRESENTATION_KEYS, Config, Project, presentation
 from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity, relative
 from .schema import (Field, Invalid, one_of, to_date, to_positive_int, to_text, to_text_list,
                      validate)
@@ -55,6 +55,8 @@ class IssueMeta:
     """The issue as this gazette prints it (2020年第7期, 2019.NO.4), from config labels.issue."""
     cumulative_label: str | None = None
     """总第358期, from config labels.cumulative; None without a cumulative number."""
+    layout: tuple[tuple[str, object], ...] = ()
+    """This issue's ``layout:`` in issue.yaml: Config fields it prints differently."""
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -128,6 +130,7 @@ ISSUE_FIELDS = [
     Field("published", to_date, required=True, label="出版日期"),
     Field("board", _board, default=(), label="编辑委员会"),
     Field("colophon", _colophon_overrides, default=(), label="版权页"),
+    Field("layout", lambda v: v, label="本期版式"),
 ]
 
 NOTICE_FIELDS = [
@@ -229,9 +232,23 @@ def read_issue_meta(path: Path, config: Config, diags: Diagnostics,
     values = validate(doc, ISSUE_FIELDS, rel, diags, code_area="issue")
     if values is None:
         return None
+    layout = issue_layout(doc, rel, config, diags) if values.pop("layout") is not None else {}
+    printed = config.with_layout(layout)
     return IssueMeta(key=path.name, **values,
-                     label=config.format_label(values["year"], values["number"]),
-                     cumulative_label=config.format_cumulative(values["cumulative"]))
+                     label=printed.format_label(values["year"], values["number"]),
+                     cumulative_label=printed.format_cumulative(values["cumulative"]),
+                     layout=tuple(layout.items()))
+
+
+def issue_layout(doc: YamlDocument, rel: str, config: Config,
+                 diags: Diagnostics) -> dict[str, object]:
+    """The Config fields an issue.yaml ``layout:`` changes (same keys as config.yaml's)."""
+    known = [Field(key, lambda v: v) for key in PRESENTATION_KEYS]
+    if validate(doc, known, rel, diags, prefix=("layout",), code_area="issue") is None:
+        return {}
+    base = config.presentation()
+    looks = presentation(doc, rel, diags, ("layout",), config.root, base)
+    return {key: value for key, value in looks.items() if value != base[key]}
 
 
 @dataclass(frozen=True, slots=True)
