@@ -179,3 +179,46 @@ def test_check_on_a_clean_import_has_no_errors(tmp_path):
                           lambda folder: check_folder(root, folder))
     errors = [d for d in result.diagnostics if re.search(r": 错误\[", d)]
     assert errors == []
+
+
+SYNTHETIC = """\
+某市人民政府关于开展测试工作的通知
+某政发〔2019〕3 号
+各区人民政府：
+为做好测试工作，现将有关事项通知
+如下。
+《某市政府公报》2019.NO.4 某市政府文件
+11- -
+一、总体要求。坚持问题导向。
+某市人民政府
+2019 年 3 月 1 日
+（此件公开发布）
+某市人民政府办公室关于印发测试方案的通知
+某政办发〔2019〕7 号
+各部门：
+现将方案印发给你们。
+《某市政府公报》2019.NO.4 某市政府文件
+12- -
+某市人民政府办公室
+2019 年 3 月 5 日
+"""
+
+
+def test_furniture_learnt_from_repetition(tmp_path):
+    """Garbled folios (11- -) and the running head beside them are dropped, wherever the head
+    recurs; the issue label 2019.NO.4 gives year and number; text is kept in GB18030."""
+    source = tmp_path / "mouth-2019-04.txt"
+    source.write_bytes(SYNTHETIC.encode("gb18030"))
+    plan = plan_import(source)
+    kinds = plan.layout.furniture
+    by_text = {line.text: kinds.get(line.no) for line in plan.source.lines}
+    assert by_text["11- -"] == by_text["12- -"] == "页码"
+    assert by_text["《某市政府公报》2019.NO.4 某市政府文件"] == "书眉"
+    assert (plan.issue.year, plan.issue.number) == (2019, 4)
+    first, second = plan.documents
+    assert (first.doc_number, first.date.isoformat(), first.issuers, first.note) == \
+        ("某政发〔2019〕3号", "2019-03-01", ("某市人民政府",), "此件公开发布")
+    assert first.addressees == "各区人民政府"
+    assert first.body == "为做好测试工作，现将有关事项通知如下。\n\n一、总体要求。坚持问题导向。\n"
+    assert second.section == first.section == "某市政府文件"
+    assert (second.doc_number, second.issuers) == ("某政办发〔2019〕7号", ("某市人民政府办公室",))

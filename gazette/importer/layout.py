@@ -14,7 +14,7 @@ import re
 from collections import Counter
 
 from .model import Line, Source, TocEntry
-from .text import LEADERS, SECTION, norm, parse_doc_number, squeeze
+from .text import LEADERS, SECTION, norm, parse_date, parse_doc_number, squeeze
 
 FOLIO = re.compile(r"^[\s\-—－–_]*(\d{1,4})[\s\-—－–_]*$")
 DRESSED = re.compile(r"[\-—－–_]")
@@ -22,6 +22,7 @@ DECORATIVE = re.compile(r"^[\s\-—－–_=＝*＊·•●◆◇■□★☆~～
 TOC_HEADING = re.compile(r"^#*\s*目\s*录\s*$")
 PAREN_NUMBER = re.compile(r"^(.*?)\s*[（(]\s*([^（()）]*〔\s*\d{4}\s*〕[^（()）]*)\s*[）)]\s*$")
 HEAD_REACH = 2
+LABEL_SHAPE = re.compile(r"《[^》]+》|\d{4}\s*[.．]\s*[A-Za-z]")
 TOC_GAP = 16
 
 
@@ -40,6 +41,7 @@ def find_furniture(source: Source) -> dict[int, str]:
         elif FOLIO.match(text) and (DRESSED.search(text) or _in_margin(line, source)):
             kinds[line.no] = "页码"
     heads: set[str] = set()
+    near: list[Line] = []
     for index, line in enumerate(lines):
         if kinds.get(line.no) != "页码":
             continue
@@ -49,7 +51,12 @@ def find_furniture(source: Source) -> dict[int, str]:
                 continue
             if source.kind == "pdf" and other.page != line.page:
                 continue
-            kinds[other.no] = "书眉"
+            near.append(other)
+    recurring = Counter(_shape(strip_marks(line.text)) for line in near)
+    for line in near:
+        text = strip_marks(line.text).strip()
+        if recurring[_shape(text)] >= 2 or LABEL_SHAPE.search(text):
+            kinds[line.no] = "书眉"
             if len(norm(text)) >= 6:
                 heads.add(norm(text))
     if source.kind == "pdf":
@@ -69,8 +76,14 @@ def find_furniture(source: Source) -> dict[int, str]:
     return kinds
 
 
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", norm(text))
+
+
 def _head_shaped(text: str) -> bool:
-    """Running heads are short and are not sentences."""
+    """Running heads are short and are not sentences, dates or 文号."""
+    if parse_date(text) or parse_doc_number(text):
+        return False
     return 0 < len(squeeze(text)) <= 40 and not re.search(r"[。，；！？、：:]", text) \
         and not re.match(r"^[（(].*[）)]$", text)
 
