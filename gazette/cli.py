@@ -140,6 +140,32 @@ def check(issue: str | None, all_issues: bool, output_format: str, strict: bool,
                        strict=strict, fix=fix, encoding=encoding, echo=click.echo))
 
 
+@main.command(name="import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--gazette", "gazette_id", default=None,
+              help="公报（content/ 下的文件夹名）；默认取自来源文件名，如 yinchuan-2020-07.txt → yinchuan")
+@click.option("--issue", "issue_key", default=None, help="期次文件夹名；默认取自来源中的年份和期号，如 2020-07")
+@CONFIG_OPTION
+def import_(source: Path, gazette_id: str | None, issue_key: str | None,
+            config_path: Path) -> None:
+    """把印刷版公报（带文字层的 PDF 或提取出的文字）导入为稿件初稿：content/<公报>/<期>/。
+
+    同时写出 import-report.md：每篇找到了什么、把握多大、哪里是猜的、未能归位的文字，以及
+    gazette check 的结果。已经存在的文件夹不会被覆盖。
+    """
+    from .importer import run_import
+
+    root = config_path.resolve().parent
+    try:
+        result = run_import(source, root, gazette_id, issue_key)
+    except GazetteError as exc:
+        click.echo(exc.diagnostic.format(), err=True)
+        sys.exit(2)
+    rel = result.folder.relative_to(root)
+    click.echo(f"已导入 {len(result.files)} 篇公文到 {rel}/；"
+               f"请对照 {rel}/{result.report.name} 校对（gazette check：{len(result.diagnostics)} 条）")
+
+
 @main.command()
 @click.argument("issue", required=False)
 @CONFIG_OPTION

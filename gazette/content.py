@@ -365,5 +365,10 @@ def read_notice(path: Path, config: Config, diags: Diagnostics,
     return NoticeSource(path, rel, meta, front.body, front.body_line, lines)
 
 
+IMPORT_REPORT = "import-report.md"
+"""Written by ``gazette import`` beside the notices it drafted; not a notice."""
+
+
 def notice_files(issue_dir: Path) -> list[Path]:
-    return sorted(p for p in issue_dir.glob("*.md") if not p.name.startswith((".", "_")))
+    return sorted(p for p in issue_dir.glob("*.md")
+                  if not p.name.startswith((".", "_")) and p.name != IMPORT_REPORT)

@@ -108,7 +108,8 @@ def justify_document(document) -> int:
 
 
 ZERO_WIDTH = set("\u200b\u200c\u200d\u2060\ufeff")
-"""Characters that draw nothing and take no letter-spacing (the word joiners we insert)."""
+"""Characters that draw nothing and take no letter-spacing. gazette never inserts any (breaks
+are held by nowrap spans); they are skipped in case a source text carries one."""
 
 
 def _visible(text: str) -> int:

@@ -7,6 +7,7 @@ import functools
 import json
 import re
 import threading
+import unicodedata
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -476,3 +477,32 @@ def test_images_travel_with_their_notice_and_keep_their_alt_text(tmp_path):
     html = site.files["2020/7/银政发-2020-71/index.html"].decode()
     assert re.search(r'<img src="images/(%E5%9B%BE1|图1)\.png" alt="奖励资金分布示意图"', html), \
         re.findall(r"<img[^>]*>", html)
+
+
+SELECT_BLOCKS_JS = """() => {
+  const selection = window.getSelection();
+  const select = el => { const range = document.createRange(); range.selectNodeContents(el);
+    selection.removeAllRanges(); selection.addRange(range); return selection.toString(); };
+  const blocks = [...document.querySelectorAll(
+    '.gw-body > .gw-flow > :is(p, h3, h4, h5, h6), .gw-appendix > .gw-flow > :is(p, h3, h4, h5, h6)')];
+  return {blocks: blocks.map(select), page: select(document.querySelector('main') || document.body)};
+}"""
+
+
+def test_text_selected_in_the_browser_equals_the_source(page, built, base_url):
+    """What a reader selects and copies is the source text: no word joiner or other invisible
+    character rides along with the nowrap spans that keep numbers and last characters."""
+    result, site_dir = built
+    checked = 0
+    for notice in result.issue.notices:
+        page.goto(base_url + f"2020/7/{notice.slug}/")
+        copied = page.evaluate(SELECT_BLOCKS_JS)
+        assert not [c for c in copied["page"] if unicodedata.category(c) == "Cf"], notice.slug
+        sources = set(notice.body.paragraphs)
+        for text in copied["blocks"]:
+            assert text in sources, (notice.slug, text[:40])
+            checked += 1
+    assert checked > 500
+    for path in site_dir.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not [c for c in text if unicodedata.category(c) == "Cf"], path

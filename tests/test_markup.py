@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 from gazette.diagnostics import Diagnostics
-from gazette.markup import WORD_JOINER, attachments_html, render_body
+from gazette.markup import attachments_html, render_body
 
 
 def _render(body: str, *, chronicle: bool = False, tmp: Path = Path("/nonexistent")):
@@ -22,7 +24,7 @@ def test_numbering_gives_heading_levels_in_a_structured_text():
     html = result.html
     assert '<h3 class="gw-n1 gw-heading">一、总体要求</h3>' in html
     assert '<h4 class="gw-n2 gw-heading">（一）保居民就业。</h4>' in html
-    assert '<span class="gw-h2">（二）坚持党政同责。</span>抓住关键少' in html
+    assert '<span class="gw-h2">（二）坚持党政同责。</span>抓住关键<span class="gw-nb">少数。</span>' in html
     assert '<p class="gw-n3">1.确保' in html
 
 
@@ -73,13 +75,16 @@ def test_raw_html_is_escaped_never_passed_on():
     assert "&lt;script&gt;" in result.html
 
 
-def test_lone_last_character_and_numbers_are_held_together():
-    result, _ = _render("粮食种植面积稳定在121.6万亩，时间为2020-2030年。")
-    assert "121." + WORD_JOINER + "6" in result.html
-    assert "2020-" + WORD_JOINER + "2030" in result.html
-    assert "年" + WORD_JOINER + "。" not in result.html
-    assert WORD_JOINER + "年。" in result.html
-    assert WORD_JOINER not in "".join(result.paragraphs), "search and tests see the source text"
+def test_lone_last_character_and_numbers_are_held_together_without_a_character():
+    result, _ = _render("粮食种植面积稳定在121.6万亩，时间为2020-2030年。\n\n时间为1-8月份，日期“2020年”。")
+    nb = '<span class="gw-nb">'
+    assert nb + "121.6</span>" in result.html
+    assert nb + "2020-2030年。</span>" in result.html, "the tail overlaps the number: one span"
+    assert nb + "1-8</span>月份" in result.html
+    assert "202" + nb + "0年”。</span>" in result.html
+    text = re.sub(r"<[^>]+>", "", result.html)
+    assert "粮食种植面积稳定在121.6万亩，时间为2020-2030年。" in text
+    assert not [c for c in text if unicodedata.category(c) == "Cf"], "no invisible characters"
 
 
 def test_block_errors_carry_the_file_line():

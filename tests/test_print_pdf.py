@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import unicodedata
+from html.parser import HTMLParser
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -166,3 +169,48 @@ def test_a_note_never_starts_a_page_away_from_its_signature(built):
     heads = _heads(result)
     for index in range(3, len(pdf.texts)):
         assert not pdf.body_text(index, heads).startswith("（此件公开发布）"), index + 1
+
+
+class _TextOnly(HTMLParser):
+    """The character data of an HTML document, outside <style> and <script>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("style", "script")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def invisible(text: str) -> list[str]:
+    """Format characters (U+2060 WORD JOINER, zero-width spaces, soft hyphens…): they are
+    copied with the text and break exact matching in Word and search engines."""
+    return sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cf"})
+
+
+def test_no_invisible_character_in_the_print_html_or_the_pdf_text(built):
+    """Breaks that GB/T 15835 and 孤字 forbid are made by markup (nowrap spans), never by
+    characters in the text: the print HTML, pypdf's and pdftotext's text are all clean, and
+    every paragraph reads back exactly (layout whitespace aside)."""
+    result, pdf, _ = built
+    parser = _TextOnly()
+    parser.feed((result.pdf_path.parent / "print.html").read_text(encoding="utf-8"))
+    html_text = "".join(parser.parts)
+    assert 'class="gw-nb"' in (result.pdf_path.parent / "print.html").read_text(encoding="utf-8")
+    assert not invisible(html_text)
+    assert not invisible("".join(pdf.texts))
+    poppler = subprocess.run(["pdftotext", "-enc", "UTF-8", str(result.pdf_path), "-"],
+                             capture_output=True, text=True, check=True).stdout
+    assert not invisible(poppler)
+    everything = "".join(pdf.body_text(i, _heads(result)) for i in range(len(pdf.texts)))
+    for notice in result.issue.notices:
+        for paragraph in notice.body.paragraphs:
+            assert squash(paragraph) in everything, paragraph[:30]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import weasyprint
 from pypdf import PdfReader
 
-from gazette.markup import WORD_JOINER
 from gazette.typography import (WEASYPRINT_VERSION, font_metrics, install_cjk_justification,
                                 justify_document, title_lines)
 
@@ -51,18 +50,19 @@ def test_chinese_lines_are_justified_without_inserting_characters(tmp_path):
     assert extracted == text
 
 
-def test_word_joiner_prevents_a_break_and_leaves_no_trace(tmp_path):
+def test_a_nowrap_tail_prevents_a_lone_character_and_leaves_no_trace(tmp_path):
     filler = "为维护法制统一银川市人民政府决定废止地方税收保障办法"
-    # Without the joiner the last character would stand alone on the second line.
+    # Unprotected, the last character stands alone on the second line.
     text = filler + "二〇二〇年公布施行之日" + "起"
-    joined = text[:-1] + WORD_JOINER + text[-1]
-    path, _ = _render(tmp_path, f"<p style='width:{len(text) - 2}em;text-indent:0'>{text}</p>"
-                                f"<p style='width:{len(text) - 2}em;text-indent:0'>{joined}</p>")
+    held = text[:-2] + '<span style="white-space: nowrap">' + text[-2:] + "</span>"
+    path, _ = _render(tmp_path, f"<p style='width:{len(text) - 0.5}em;text-indent:0'>{text}</p>"
+                                f"<p style='width:{len(text) - 0.5}em;text-indent:0'>{held}</p>")
     lines, _ = read_lines(path)
     last_lines = [ln.text for ln in lines if not ln.text.startswith("为维护")]
-    assert "起" in last_lines[0] and len(last_lines[0]) == 2, "unprotected: one lone character"
-    assert len(last_lines[1]) >= 2 and last_lines[1] != "起"
-    assert WORD_JOINER not in PdfReader(path).pages[0].extract_text()
+    assert last_lines[0] == "起", "unprotected: one lone character"
+    assert last_lines[1] == "日起"
+    extracted = PdfReader(path).pages[0].extract_text()
+    assert extracted.split() == [text[:-1], "起", text[:-2], "日起"]
 
 
 def test_titles_break_into_balanced_lines_at_word_boundaries():

@@ -23,8 +23,7 @@ from . import blocks, render, roles
 
 _APPENDIX_LABEL = re.compile(r"^(附件\s*\d*)[\s\u3000]+(.+)$")
 _ATTACHMENT_ITEM = re.compile(r"^(附件\s*\d*\s*[：:])?\s*(\d+[.．、](?!\d))?\s*(.*)$")
-WORD_JOINER = "\u2060"
-_NUMBER_JOINT = re.compile(r"(\d[.．\-－—~～/:：])(?=\d)")
+_NUMBER_RUN = re.compile(r"\d+(?:[.．\-－—~～/:：]\d+)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,28 +191,19 @@ def _apply_roles(part: list[Token], *, chronicle: bool, context: _Context) -> No
         i += 1
 
 
-def _set_numbers_solid(inline: Token) -> None:
-    """Forbid breaks inside numbers (121.6, 2020-2030, 1-8月): GB/T 15835 keeps a number on
-    one line. WeasyPrint 70 sometimes breaks after the point; a WORD JOINER prevents it."""
-    for child in inline.children or []:
-        if child.type == "text":
-            child.content = _NUMBER_JOINT.sub(lambda m: m.group(1) + WORD_JOINER, child.content)
-
-
 def _set_paragraph(open_: Token, close: Token, inline: Token, role: roles.Role | None) -> None:
-    _set_numbers_solid(inline)
     if role is None:
-        _keep_tail(inline)
+        _hold_together(inline, tail=True)
         return
     open_.attrSet("class", role.css_class)
     if role.heading_level:
         open_.tag = close.tag = f"h{role.heading_level + 2}"
         open_.attrJoin("class", "gw-heading")
+        _hold_together(inline, tail=False)
         return
     if role.lead:
         _wrap_lead(inline, role.lead, role.lead_class)
-    if "gw-chapter" not in role.css_class:
-        _keep_tail(inline)
+    _hold_together(inline, tail="gw-chapter" not in role.css_class)
 
 
 def _wrap_lead(inline: Token, length: int, css_class: str) -> None:
@@ -229,18 +219,32 @@ def _wrap_lead(inline: Token, length: int, css_class: str) -> None:
     inline.children = new + children[1:]
 
 
-def _keep_tail(inline: Token) -> None:
-    """Keep a paragraph's last character from standing alone on the last line (孤字).
+def _hold_together(inline: Token, *, tail: bool) -> None:
+    """Forbid line breaks inside numbers and before a paragraph's last character, with
+    ``<span class="gw-nb">`` (white-space: nowrap in both editions) around the run.
 
-    A WORD JOINER (U+2060) before the last character forbids the break there; everything
-    between the last two characters is punctuation that cannot start a line anyway. It is
-    invisible, draws no glyph and is absent from the PDF's extracted text. (A nowrap span
-    would do the same in theory, but WeasyPrint 70 then backs up to a bad break.)
+    Numbers (121.6, 2020-2030, 1-8月) stay on one line (GB/T 15835). With ``tail`` the last
+    character never stands alone on the paragraph's last line (孤字): it is held to the
+    character before it; what follows it is punctuation that cannot start a line anyway.
+    No character is added to the text, so copied and extracted text equals the source.
     """
     children = inline.children or []
-    if not children or children[-1].type != "text":
-        return
-    text = children[-1].content
+    last_text = len(children) - 1 if children and children[-1].type == "text" else -1
+    out: list[Token] = []
+    for index, child in enumerate(children):
+        if child.type != "text":
+            out.append(child)
+            continue
+        runs = [m.span() for m in _NUMBER_RUN.finditer(child.content)]
+        if tail and index == last_text and (start := _tail_start(child.content)) is not None:
+            runs.append((start, len(child.content)))
+        out.extend(_nowrap_runs(child.content, runs))
+    inline.children = out
+
+
+def _tail_start(text: str) -> int | None:
+    """Where the unbreakable tail of a paragraph starts: the last two letters or digits and
+    the punctuation around them; None when the text has fewer than two."""
     position = len(text)
     while position > 0 and not text[position - 1].isalnum():
         position -= 1
@@ -248,8 +252,28 @@ def _keep_tail(inline: Token) -> None:
     while position > 0 and text[position - 1] in OPENING:
         position -= 1
     if position <= 0:
-        return
-    children[-1].content = text[:position] + WORD_JOINER + text[position:]
+        return None
+    return position - 1
+
+
+def _nowrap_runs(text: str, runs: list[tuple[int, int]]) -> list[Token]:
+    """``text`` as text tokens, with each (merged) run wrapped in a nowrap span."""
+    merged: list[list[int]] = []
+    for start, end in sorted(runs):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[Token] = []
+    position = 0
+    for start, end in merged:
+        if start > position:
+            out.append(_text(text[position:start]))
+        out += [_html('<span class="gw-nb">'), _text(text[start:end]), _html("</span>")]
+        position = end
+    if position < len(text):
+        out.append(_text(text[position:]))
+    return out
 
 
 def _attachment_block(inline: Token, open_: Token) -> Token:

@@ -1,0 +1,165 @@
+"""Stage 5: the body in the project's Markdown conventions (README “正文的写法”).
+
+Lines broken by the printed column are rejoined: a line ends its paragraph when it ends a
+sentence (。！？：；) or is clearly shorter than the text's usual line; numbered headings
+(一、（一）1.（1）第X章 第X条) always start one. Attached texts after the signature open with
+``#`` and their title. Tab-separated rows become a ``::: 表格`` block; rows that cannot be rebuilt
+stay as text in a block quote and are listed in the report. Wording is never changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model import Document, Line
+from .segment import _title_shaped, text_of
+from .text import HEADING, TITLE_END, squeeze
+
+SHORT_LINE = 0.8
+PARAGRAPH_END = "。！？：；!?:;"
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str
+    """``p`` paragraph, ``h`` attached-text title, ``table``, ``raw`` (table kept as text)."""
+    texts: list[str]
+    lines: list[int]
+
+
+def render_body(doc: Document, main: list[int], attached: list[int],
+                lines: dict[int, Line]) -> str:
+    width = _usual_width([squeeze(text_of(lines[no])) for no in main + attached])
+    blocks = _blocks(main, lines, width, doc)
+    if attached:
+        title, rest = _attached_title(attached, lines)
+        if title:
+            blocks.append(Block("h", [squeeze(" ".join(text_of(lines[n]) for n in title))],
+                                title))
+        blocks.extend(_blocks(rest, lines, width, doc))
+    out: list[str] = []
+    for block in blocks:
+        if block.kind == "h":
+            out.append("# " + block.texts[0])
+        elif block.kind == "p":
+            out.append(_escape(block.texts[0]))
+        elif block.kind == "table":
+            out.append("\n".join(block.texts))
+        else:
+            out.append("\n".join("> " + _escape(t) + "  " for t in block.texts).rstrip())
+            doc.tables_as_text.append((block.lines[0], block.lines[-1]))
+    return "\n\n".join(out) + "\n" if out else ""
+
+
+def _escape(text: str) -> str:
+    """Keep Markdown from reading source text as markup (a leading ``-``, ``*``, ``>``, ``#``)."""
+    if re.match(r"^([-*+>#|]|\d+[)])\s", text):
+        return "\\" + text
+    return text
+
+
+def _usual_width(texts: list[str]) -> int:
+    lengths = sorted(len(t) for t in texts if t)
+    if not lengths:
+        return 0
+    return lengths[int(len(lengths) * 0.8) - 1 if len(lengths) > 1 else 0]
+
+
+def _attached_title(attached: list[int], lines: dict[int, Line]) -> tuple[list[int], list[int]]:
+    taken: list[int] = []
+    for no in attached[:3]:
+        text = text_of(lines[no])
+        if not _title_shaped(text):
+            break
+        taken.append(no)
+        if TITLE_END.search(squeeze(text)):
+            break
+    if taken:
+        rest = attached[len(taken):]
+        if rest and re.match(r"^[（(][^）)]{2,20}[）)]$", squeeze(text_of(lines[rest[0]]))):
+            taken.append(rest[0])
+            rest = rest[1:]
+        return taken, rest
+    return [], attached
+
+
+def _blocks(numbers: list[int], lines: dict[int, Line], width: int, doc: Document) -> list[Block]:
+    blocks: list[Block] = []
+    index = 0
+    while index < len(numbers):
+        run = _table_run(numbers, index, lines)
+        if run:
+            table = _table(numbers[index:index + run], lines, doc, first=not blocks)
+            index += run
+            notes = False
+            while table.kind == "table" and index < len(numbers):
+                text = squeeze(text_of(lines[numbers[index]]))
+                if text.startswith("注"):
+                    table.texts[-1:] = ["", text, ":::"]
+                    notes = True
+                elif notes and re.match(r"^\d{1,2}[.．、]", text):
+                    table.texts[-1:] = [text, ":::"]
+                else:
+                    break
+                table.lines.append(numbers[index])
+                index += 1
+            blocks.append(table)
+            continue
+        no = numbers[index]
+        raw = text_of(lines[no])
+        text = squeeze(raw)
+        previous = blocks[-1] if blocks and blocks[-1].kind == "p" else None
+        if previous and not _starts_paragraph(text) and not previous.texts[-1].endswith("\n"):
+            previous.texts[0] = _join(previous.texts[0], text)
+            previous.lines.append(no)
+        else:
+            blocks.append(Block("p", [text], [no]))
+        if _ends_paragraph(text, width):
+            blocks[-1].texts[0] += "\n"
+        index += 1
+    for block in blocks:
+        if block.kind == "p":
+            block.texts[0] = block.texts[0].rstrip("\n")
+    return blocks
+
+
+def _join(left: str, right: str) -> str:
+    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() \
+            and right[0].isalpha():
+        return left + " " + right
+    return left + right
+
+
+def _starts_paragraph(text: str) -> bool:
+    return bool(HEADING.match(text)) or text.startswith(("附件", "△", "注：")) or \
+        bool(re.match(r"^\d{1,2}月\d{1,2}日", text))
+
+
+def _ends_paragraph(text: str, width: int) -> bool:
+    return not text or text[-1] in PARAGRAPH_END or len(text) < width * SHORT_LINE
+
+
+def _table_run(numbers: list[int], index: int, lines: dict[int, Line]) -> int:
+    count = 0
+    while index + count < len(numbers) and "\t" in lines[numbers[index + count]].text.strip():
+        count += 1
+    return count if count >= 2 else 0
+
+
+def _table(numbers: list[int], lines: dict[int, Line], doc: Document, first: bool) -> Block:
+    rows = [[squeeze(cell) for cell in lines[no].text.strip().split("\t")] for no in numbers]
+    width = len(rows[0])
+    if width < 2 or any(len(r) != width for r in rows) or any(not c for r in rows for c in r):
+        return Block("raw", [squeeze(lines[no].text.replace("\t", " ")) for no in numbers],
+                     numbers)
+    numeric = [all(re.fullmatch(r"[-+]?[\d.,%]+|-", r[c]) for r in rows[1:])
+               for c in range(width)]
+    if first and not doc.doc_number:
+        doc.kind = "data"
+    out = [f"::: 表格 {doc.title if first else ''}".rstrip()]
+    out.append("| " + " | ".join(rows[0]) + " |")
+    out.append("| " + " | ".join("---:" if n else "---" for n in numeric) + " |")
+    out.extend("| " + " | ".join(r) + " |" for r in rows[1:])
+    out.append(":::")
+    return Block("table", out, numbers)

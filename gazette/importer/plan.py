@@ -1,0 +1,105 @@
+"""The import pipeline up to the point of writing: read → furniture and 目录 → segments →
+fields and body. Pure: nothing is written, so tests can inspect every stage's result."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .fields import extract
+from .front import LABEL, SHORT_LABEL, issue_info
+from .layout import find_furniture, parse_toc, strip_marks
+from .markdown import render_body
+from .model import Document, ImportPlan, Layout, Source
+from .read import read_source
+from .segment import find_segments
+from .text import squeeze
+
+
+def plan_import(path: Path) -> ImportPlan:
+    return plan_source(read_source(path))
+
+
+def plan_source(source: Source) -> ImportPlan:
+    furniture = find_furniture(source)
+    toc, toc_lines = parse_toc([line for line in source.lines if line.no not in furniture])
+    for no in toc_lines:
+        furniture[no] = "目录"
+    work = [line for line in source.lines if line.no not in furniture]
+    segments = find_segments(work, list(toc))
+    first = min((min(s.title_lines or [s.number_line]) for s in segments), default=None)
+    front = [line for line in work if first is None or line.no < first]
+    unplaced: list[int] = []
+    if toc or any(LABEL.search(squeeze(line.text)) for line in front):
+        for line in front:
+            furniture[line.no] = "刊头与版权页"
+    else:
+        unplaced = [line.no for line in front]
+    lines = source.by_no()
+    heads = [strip_marks(lines[no].text) for no, kind in sorted(furniture.items())
+             if kind == "书眉"]
+    documents: list[Document] = []
+    for segment in segments:
+        doc, main, attached = extract(segment, lines)
+        doc.body = render_body(doc, main, attached, lines)
+        documents.append(doc)
+    _sections_from_heads(documents, heads, furniture, lines)
+    _number_orders(documents)
+    layout = Layout(furniture, tuple(toc), tuple(line.no for line in front))
+    return ImportPlan(source, layout, issue_info(front, heads), tuple(documents),
+                      tuple(unplaced))
+
+
+def _sections_from_heads(documents: list[Document], heads: list[str],
+                         furniture: dict[int, str], lines) -> None:
+    """Without a 目录, a section is known where its running head leaked into a document's
+    pages; documents between two such pages are given the section seen before them."""
+    names = set(re.findall(r"《([^》]+)》", " ".join(heads)))
+    head_lines = sorted(no for no, kind in furniture.items() if kind == "书眉")
+    for doc in documents:
+        if doc.section:
+            continue
+        span = doc.segment.title_lines + doc.segment.lines
+        if not span:
+            continue
+        low, high = min(span), max(span)
+        for no in head_lines:
+            if low <= no <= high:
+                candidate = _section_of(strip_marks(lines[no].text), names)
+                if candidate:
+                    doc.section = candidate
+                    doc.findings.append(f"栏目取自书眉（第{no}行）")
+                    break
+    known = None
+    for doc in documents:
+        if doc.section:
+            known = doc.section
+            continue
+        if known:
+            doc.section = known
+            doc.guesses.append(f"栏目没有印出，沿用上一篇的“{known}”")
+    later = None
+    for doc in reversed(documents):
+        if doc.section:
+            later = doc.section
+        elif later:
+            doc.section = later
+            doc.guesses.append(f"栏目没有印出，沿用下一篇的“{later}”")
+        else:
+            doc.section = "未分栏目"
+            doc.guesses.append("栏目没有印出，暂作“未分栏目”")
+
+
+def _section_of(head: str, names: set[str]) -> str | None:
+    words = [w for w in head.split() if not re.search(r"\d|《|》", w)]
+    text = " ".join(words).strip()
+    if len(squeeze(text)) < 4 or squeeze(text) in names:
+        return None
+    return text
+
+
+def _number_orders(documents: list[Document]) -> None:
+    counts: dict[str, int] = {}
+    for doc in documents:
+        counts[doc.section or ""] = counts.get(doc.section or "", 0) + 1
+        doc.order = counts[doc.section or ""]
