@@ -114,4 +114,4 @@ def bundled_build(request, whole_project):
     diags = Diagnostics()
     result = build_issue(gazette, path.name, diags)
     assert result is not None, "\n".join(d.format() for d in diags)
-    return gazette, result, diags
+    return gazette.with_layout(dict(result.issue.meta.layout)), result, diags
