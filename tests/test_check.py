@@ -21,7 +21,7 @@ from gazette.diagnostics import Diagnostics
 from gazette.issue import load_issue
 from gazette.lint import RULES, LintIssue, notice_from_text, run_rules
 
-from .conftest import ROOT, SAMPLE, copy_project
+from .conftest import ROOT, SAMPLE, SAMPLE_GAZETTE, copy_project
 
 BAD = Path(__file__).parent / "bad"
 
@@ -122,7 +122,7 @@ FRONT = "---\ntitle: 银川市人民政府关于测试的通知\nsection: 银川
 
 def lint(body: str, front: str = FRONT, config=None) -> list[tuple[str, int, int, str | None]]:
     """(code, line, column, replacement) of every finding of the notice rules."""
-    fonts = load_config(ROOT / "config.yaml").fonts.all() if config is None else config
+    fonts = load_config(ROOT / "config.yaml", SAMPLE_GAZETTE).fonts.all() if config is None else config
     notice = notice_from_text("t.md", front + body, fonts)
     issue = LintIssue("t", "t/issue.yaml", None, None, (notice,), None, ())
     diags = Diagnostics()
