@@ -52,11 +52,11 @@ class Fonts:
 
 @dataclass(frozen=True, slots=True)
 class RunningHeads:
-    """Running-head texts; ``{name}`` 刊名, ``{label}`` issue label, ``{section}`` the section
-    of the page. None: no head on that side."""
+    """Running-head texts; ``{name}`` 刊名, ``{label}`` issue label, ``{section}`` the name of
+    the page's section. None: no head on that side."""
 
     verso: str | None = "{name}　{label}"
-    recto: str | None = "{section}"
+    recto: str | None = "【{section}】"
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +260,7 @@ _LABEL_FIELDS = [
 _HEAD_FIELDS = [
     Field("verso", _optional_format("name", "label", "section"), default="{name}　{label}",
           label="双页（左页）书眉"),
-    Field("recto", _optional_format("name", "label", "section"), default="{section}",
+    Field("recto", _optional_format("name", "label", "section"), default="【{section}】",
           label="单页（右页）书眉"),
 ]
 _FOLIO_FIELDS = [

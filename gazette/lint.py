@@ -154,7 +154,7 @@ def spaces_between_han(notice: LintNotice) -> Iterator[Finding]:
             start, space = match.start(), match.group()
             if span.kind == "issuer":
                 yield span.finding(start, "发文机关署名中有半角空格",
-                                   "职务与姓名之间（银川市市长　杨玉经）用全角空格“　”；否则删去空格")
+                                   "职务与姓名之间（如 某某市市长　张三）用全角空格“　”；否则删去空格")
             elif chapter or (article and start == article.end()):
                 yield span.finding(start, "此处应为全角空格“　”，不是半角空格",
                                    original=space, replacement="\u3000")
