@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .model import Document, Line
-from .segment import _title_shaped, text_of
+from .segment import title_shaped, text_of
 from .text import HEADING, TITLE_END, squeeze
 
 SHORT_LINE = 0.8
@@ -70,7 +70,7 @@ def _attached_title(attached: list[int], lines: dict[int, Line]) -> tuple[list[i
     taken: list[int] = []
     for no in attached[:3]:
         text = text_of(lines[no])
-        if not _title_shaped(text):
+        if not title_shaped(text):
             break
         taken.append(no)
         if TITLE_END.search(squeeze(text)):

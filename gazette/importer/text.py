@@ -31,6 +31,8 @@ ORGAN_END = re.compile(r"(委员会|委|政府|办公室|办事处|局|厅|院|�
 def squeeze(text: str) -> str:
     """Drop the spaces extraction left inside Chinese text (``2020 年 8 月`` → ``2020年8月``)."""
     text = text.strip()
+    if re.fullmatch(r"(?:\S[ \u3000]){3,}\S", text):
+        return text.replace(" ", "").replace("\u3000", "")
     previous = None
     while previous != text:
         previous = text
