@@ -28,6 +28,9 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 # field that is exactly right. Raise these as the importer improves; never lower them.
 TARGETS = {
     "yinchuan-2020-07": (18, 1.0),
+    "yinchuan-2022-05": (19, 1.0),
+    "dawukou-2021-08": (22, 1.0),
+    "xixia-2023-02": (15, 1.0),
 }
 
 
