@@ -24,6 +24,7 @@ HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四
 SENTENCE_END = "。！？；：:;!?"
 TITLE_END = re.compile(r"(通知|决定|意见|办法|批复|规定|方案|公告|通告|报告|函|令|细则|规划|计划|"
                        r"要点|纲要|规则|制度|名单|大事记|情况|预案|标准|通报|指引|清单|目录|的复函)$")
+ORGAN_TAIL = re.compile(r"^(办公室|委员会|人民政府|政府|办|委)")
 ORGAN_END = re.compile(r"(委员会|委|政府|办公室|办事处|局|厅|院|部|会|中心|组|处|室|社|所|馆|队|团|"
                        r"公司|区|市|县|镇|街道)$")
 
@@ -83,7 +84,12 @@ def parse_note(text: str) -> str | None:
 def title_text(parts: list[str]) -> str:
     """Join title lines: seam spaces go; a space between two organ names in the issuer part of
     a joint title becomes an ideographic space (中共银川市委　银川市人民政府关于……)."""
-    joined = re.sub(r"[ \t\u00a0]+", " ", " ".join(p.strip() for p in parts if p.strip()))
+    joined = ""
+    for part in (p.strip() for p in parts if p.strip()):
+        if joined and ORGAN_END.search(squeeze(joined)) and not ORGAN_TAIL.match(part):
+            joined += " "
+        joined += part
+    joined = re.sub(r"[ \t\u00a0]+", " ", joined)
     match = re.search(r"(关于|印发)", joined)
     if not match:
         return squeeze(joined)
