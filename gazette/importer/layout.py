@@ -131,6 +131,9 @@ def parse_toc(lines: list[Line]) -> tuple[list[TocEntry], set[int]]:
         if _is_toc_heading(lines[back].text):
             start = back
             break
+    while last + 1 < len(lines) and SECTION.match(strip_marks(lines[last + 1].text).strip()) \
+            and not SECTION.match(strip_marks(lines[last + 1].text).strip())[2]:
+        last += 1
     span = lines[start:last + 1]
     used = {line.no for line in span}
     entries: list[dict] = []

@@ -151,8 +151,8 @@ def _table(numbers: list[int], lines: dict[int, Line], doc: Document, first: boo
     rows = [[squeeze(cell) for cell in lines[no].text.strip().split("\t")] for no in numbers]
     width = len(rows[0])
     if width < 2 or any(len(r) != width for r in rows) or any(not c for r in rows for c in r):
-        return Block("raw", [squeeze(lines[no].text.replace("\t", " ")) for no in numbers],
-                     numbers)
+        return Block("raw", ["\u3000".join(squeeze(c) for c in lines[no].text.strip().split("\t"))
+                             for no in numbers], numbers)
     numeric = [all(re.fullmatch(r"[-+]?[\d.,%]+|-", r[c]) for r in rows[1:])
                for c in range(width)]
     if first and not doc.doc_number:
