@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .archive import MANIFEST, SourceFile, archive_files
 from .config import Config
 from .content import find_issue
 from .diagnostics import Diagnostics
@@ -42,7 +43,14 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
         return None
     html = render_print_html(issue, config)
     places: dict[str, PagePlace] = {}
-    pdf, pages = render_pdf(html, config, issue, diags, font_config=font_config, places=places)
+    embedded: list[SourceFile] = []
+
+    def attach(laid_out: dict[str, PagePlace]) -> list[SourceFile]:
+        embedded.extend(archive_files(config, issue, {PLACES_FILE: places_json(laid_out)}))
+        return embedded
+
+    pdf, pages = render_pdf(html, config, issue, diags, font_config=font_config, places=places,
+                            attach=attach)
     if diags.errors:
         return None
     edition = None
@@ -56,6 +64,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
         write_atomic(out / "print.html", html)
         write_atomic(out / pdf_name(issue), pdf)
         write_atomic(out / PLACES_FILE, places_json(places))
+        write_atomic(out / MANIFEST, embedded[-1].data)
     if edition is not None:
         write_site(config, edition)
     return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
