@@ -11,7 +11,7 @@ from .config import Config
 from .content import find_issue
 from .diagnostics import Diagnostics
 from .check import BUILD_RULES, validate_issue
-from .issue import Issue
+from .issue import Issue, Notice
 from .output import build_lock, write_atomic
 from .render_html import (PLACES_FILE, PrintEdition, Site, SiteIssue, places_json, published_site,
                           write_site)
@@ -26,6 +26,36 @@ class BuildResult:
     seconds: float
     site: Site | None = None
     """The HTML edition written to build/site/, if it was asked for."""
+    drifts: tuple[PageDrift, ...] = ()
+    """Notices that do not start on the page they were printed on (``printed_page``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageDrift:
+    """A notice whose regenerated start page differs from its printed one: legal citations
+    name gazette pages, so the build says which notice drifts and by how much."""
+
+    notice: Notice
+    printed: int
+    actual: int
+
+    @property
+    def pages(self) -> int:
+        return self.actual - self.printed
+
+    def format(self) -> str:
+        meta = self.notice.meta
+        name = meta.doc_number or meta.title
+        way = "晚" if self.pages > 0 else "早"
+        return (f"{self.notice.source.rel} {name}：起始于第 {self.actual} 页，"
+                f"印刷版为第 {self.printed} 页（{way} {abs(self.pages)} 页）")
+
+
+def page_drifts(issue: Issue, places: dict[str, PagePlace]) -> tuple[PageDrift, ...]:
+    return tuple(PageDrift(n, n.meta.printed_page, places[n.anchor].folio)
+                 for n in issue.notices
+                 if n.meta.printed_page and n.anchor in places
+                 and places[n.anchor].folio != n.meta.printed_page)
 
 
 def pdf_name(issue: Issue) -> str:
@@ -68,4 +98,4 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     if edition is not None:
         write_site(config, edition)
     return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
-                       edition)
+                       edition, page_drifts(issue, places))

@@ -68,6 +68,20 @@ def build(issue: str | None, config_path: Path, encoding: str | None) -> None:
                f"{result.pages} 页，{len(diags.warnings)} 个警告；{rel}（{result.seconds:.1f} 秒）")
     if result.site is not None:
         _echo_site(config, result.site)
+    _echo_drifts(result)
+
+
+def _echo_drifts(result) -> None:
+    """Which notices do not start on their printed page (only when notices record one)."""
+    recorded = sum(1 for n in result.issue.notices if n.meta.printed_page)
+    if not recorded:
+        return
+    if not result.drifts:
+        click.echo(f"印刷版页码：{recorded} 篇注明了印刷版起始页，全部一致")
+        return
+    click.echo(f"印刷版页码：{recorded} 篇注明了印刷版起始页，{len(result.drifts)} 篇不一致：")
+    for drift in result.drifts:
+        click.echo(f"  {drift.format()}")
 
 
 def _echo_site(config, site) -> None:

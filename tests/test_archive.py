@@ -14,7 +14,7 @@ import pytest
 from gazette.archive import MANIFEST
 
 from .pdftags import structure_elements
-from .pdftext import squash
+from .pdftext import PdfPages, squash
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +145,30 @@ def test_manifest_hashes_every_input_and_the_other_outputs(built, config):
     assert manifest["outputs"] == {
         "pages.json": _sha((result.pdf_path.parent / "pages.json").read_bytes())}
     assert str(root) not in data.decode(), "no absolute path in the manifest"
+
+
+def _start_folios(result) -> dict[str, int]:
+    """Where each notice's title first appears after the 目录, read from the PDF's text."""
+    pdf = PdfPages(result.pdf_path)
+    body = pdf.physical_index(3)
+    starts = {}
+    for notice in result.issue.notices:
+        title = squash(notice.meta.title)
+        index = next(i for i in range(body, len(pdf.squashed)) if title in pdf.squashed[i])
+        starts[notice.anchor] = pdf.folios[index]
+    return starts
+
+
+def test_build_reports_every_notice_off_its_printed_page(built):
+    result, _pdf = built
+    starts = _start_folios(result)
+    printed = {n.anchor: n.meta.printed_page for n in result.issue.notices}
+    assert all(printed.values()), "the sample records every printed start page"
+    expected = {a: starts[a] - p for a, p in printed.items() if starts[a] != p}
+    assert {d.notice.anchor: d.pages for d in result.drifts} == expected
+    for drift in result.drifts:
+        line = drift.format()
+        assert (drift.notice.meta.doc_number or drift.notice.meta.title) in line
+        assert f"起始于第 {starts[drift.notice.anchor]} 页" in line
+        assert f"印刷版为第 {drift.notice.meta.printed_page} 页" in line
+        assert ("晚" if drift.pages > 0 else "早") + f" {abs(drift.pages)} 页" in line
