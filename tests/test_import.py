@@ -290,6 +290,26 @@ def test_pdf_round_trip_fields(round_trip):
             built.issue.meta.cumulative)
 
 
+def test_pdf_round_trip_bodies(round_trip):
+    """The bodies read back from the PDF, paragraph by paragraph, against the sources: the
+    share of source paragraphs that come back identical (headings, 第X条, 附件 lists, tables)."""
+    import difflib
+
+    built, plan, _, _ = round_trip
+    got = {(d.doc_number or d.title): d for d in plan.documents}
+    same = total = 0
+    for notice in built.issue.notices:
+        meta = notice.source.meta
+        want = [p.strip() for p in notice.source.body.split("\n\n") if p.strip()]
+        have = [p.strip() for p in got[meta.doc_number or meta.title].body.split("\n\n")
+                if p.strip()]
+        matcher = difflib.SequenceMatcher(None, want, have, autojunk=False)
+        same += sum(block.size for block in matcher.get_matching_blocks())
+        total += len(want)
+    print(f"paragraphs identical: {same}/{total}")
+    assert same / total >= 0.995
+
+
 def test_pdf_round_trip_han_coverage(round_trip):
     """import → build: the new PDF's Han characters cover ≥ 99% of the source PDF's, less its
     page furniture."""
@@ -309,7 +329,7 @@ def test_tables_rebuilt_or_kept_as_marked_text(plans, tmp_path):
     rows) stay as text in a block quote and the report lists them."""
     data = plans("yinchuan-2020-07").documents[-1]
     assert data.kind == "data"
-    assert data.body.startswith("::: 表格 2020年1-8月份银川市主要经济指标完成情况\n| 指标 | 单位 |")
+    assert data.body.startswith("::: 表格\n| 指标 | 单位 |")
     assert "| 规模以上工业增加值 | 亿元 | - | -3.1 |" in data.body
     assert "\n注：1.价格指数数据来源于国家统计局银川调查队。\n" in data.body
     plan = plans("xixia-2023-02")

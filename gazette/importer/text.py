@@ -8,8 +8,10 @@ import re
 
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u2014\u2018-\u201d\u2026\u00b7"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
-_SEAM = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+(?=[{_CJK}0-9%])"
-                   rf"|(?<=[{_CJK}0-9%])[ \t\u00a0\u3000]+(?=[{_CJK}])")
+_SEAM = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}0-9%])"
+                   rf"|(?<=[{_CJK}0-9%])[ \t\u00a0]+(?=[{_CJK}])")
+"""Spaces an extraction leaves in Chinese text. An ideographic space (U+3000) is never a seam:
+it is set on purpose (after 第一条, between joint issuers)."""
 _DIGIT_SEAM = re.compile(r"(?<=\d)[ \t]+(?=\d)")
 
 DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
@@ -20,7 +22,7 @@ NOTE = re.compile(r"^[（(]\s*(此件[^）)]*)\s*[）)]$")
 LEADERS = re.compile(r"(?:\s*[.．…·。⋯]{3,}\s*|\t+\s*)(\d{1,4})\s*$")
 SECTION = re.compile(r"^【\s*([^】]+?)\s*】\s*(.*)$")
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\(\S{1,3}\)|"
-                     r"\d{1,2}[.．、]|（\d{1,2}）|第[一二三四五六七八九十百]+[章节条])")
+                     r"\d{1,2}[.．、](?!\d)|（\d{1,2}）|第[一二三四五六七八九十百]+[章节条])")
 SENTENCE_END = "。！？；：:;!?"
 TITLE_END = re.compile(r"(通知|决定|意见|办法|批复|规定|方案|公告|通告|报告|函|令|细则|规划|计划|"
                        r"要点|纲要|规则|制度|名单|大事记|情况|预案|标准|通报|指引|清单|目录|的复函)$")
