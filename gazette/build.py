@@ -6,29 +6,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .archive import MANIFEST, SourceFile, archive_files
 from .config import Config
 from .content import find_issue
 from .diagnostics import Diagnostics
 from .check import BUILD_RULES, validate_issue
-from .issue import Issue
+from .issue import Issue, Notice
 from .output import build_lock, write_atomic
 from .render_html import (PLACES_FILE, PrintEdition, Site, SiteIssue, places_json, published_site,
                           write_site)
 from .render_pdf import PagePlace, render_pdf, render_print_html
-
-
-@dataclass(frozen=True, slots=True)
-class Drift:
-    """Where a notice starts against the page the printed issue gives it (front matter
-    ``printed_page``): legal citations name gazette pages, so regeneration must keep them."""
-
-    title: str
-    printed: int
-    actual: int
-
-    @property
-    def offset(self) -> int:
-        return self.actual - self.printed
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +26,36 @@ class BuildResult:
     seconds: float
     site: Site | None = None
     """The HTML edition written to build/site/, if it was asked for."""
-    drift: tuple[Drift, ...] = ()
-    """One entry per notice that records its printed start page."""
+    drifts: tuple[PageDrift, ...] = ()
+    """Notices that do not start on the page they were printed on (``printed_page``)."""
 
 
-def page_drift(issue: Issue, places: dict[str, PagePlace]) -> tuple[Drift, ...]:
-    return tuple(Drift(n.meta.doc_number or n.meta.title, n.meta.printed_page,
-                       places[n.anchor].folio)
+@dataclass(frozen=True, slots=True)
+class PageDrift:
+    """A notice whose regenerated start page differs from its printed one: legal citations
+    name gazette pages, so the build says which notice drifts and by how much."""
+
+    notice: Notice
+    printed: int
+    actual: int
+
+    @property
+    def pages(self) -> int:
+        return self.actual - self.printed
+
+    def format(self) -> str:
+        meta = self.notice.meta
+        name = meta.doc_number or meta.title
+        way = "晚" if self.pages > 0 else "早"
+        return (f"{self.notice.source.rel} {name}：起始于第 {self.actual} 页，"
+                f"印刷版为第 {self.printed} 页（{way} {abs(self.pages)} 页）")
+
+
+def page_drifts(issue: Issue, places: dict[str, PagePlace]) -> tuple[PageDrift, ...]:
+    return tuple(PageDrift(n, n.meta.printed_page, places[n.anchor].folio)
                  for n in issue.notices
-                 if n.meta.printed_page is not None and n.anchor in places)
+                 if n.meta.printed_page and n.anchor in places
+                 and places[n.anchor].folio != n.meta.printed_page)
 
 
 def pdf_name(issue: Issue) -> str:
@@ -66,7 +74,14 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     printed = config.with_layout(dict(issue.meta.layout))
     html = render_print_html(issue, printed)
     places: dict[str, PagePlace] = {}
-    pdf, pages = render_pdf(html, printed, issue, diags, font_config=font_config, places=places)
+    embedded: list[SourceFile] = []
+
+    def attach(laid_out: dict[str, PagePlace]) -> list[SourceFile]:
+        embedded.extend(archive_files(config, issue, {PLACES_FILE: places_json(laid_out)}))
+        return embedded
+
+    pdf, pages = render_pdf(html, printed, issue, diags, font_config=font_config, places=places,
+                            attach=attach)
     if diags.errors:
         return None
     edition = None
@@ -80,7 +95,8 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
         write_atomic(out / "print.html", html)
         write_atomic(out / pdf_name(issue), pdf)
         write_atomic(out / PLACES_FILE, places_json(places))
+        write_atomic(out / MANIFEST, embedded[-1].data)
     if edition is not None:
         write_site(config, edition)
     return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
-                       edition, page_drift(issue, places))
+                       edition, page_drifts(issue, places))

@@ -83,24 +83,26 @@ def build(issue: str | None, all_issues: bool, config_path: Path, encoding: str 
         rel = result.pdf_path.relative_to(config.root)
         click.echo(f"{config.name} {result.issue.meta.label}：{len(result.issue.notices)} 篇，"
                    f"{result.pages} 页，{len(diags.warnings)} 个警告；{rel}（{result.seconds:.1f} 秒）")
-        if result.drift:
-            _echo_drift(result.drift)
         if result.site is not None:
             _echo_site(config, result.site)
+        _echo_drifts(result)
     if project.multi:
         write_portal(project)
     if failed:
         sys.exit(1)
 
 
-def _echo_drift(drift) -> None:
-    """How far each notice starts from the page the printed issue gives it (printed_page)."""
-    exact = sum(1 for d in drift if d.offset == 0)
-    off = [d for d in drift if d.offset != 0]
-    line = f"  与印刷版目录对照：{exact}/{len(drift)} 篇起始页相同"
-    if off:
-        line += "；不同：" + "、".join(f"{d.title}（{d.offset:+d} 页）" for d in off)
-    click.echo(line)
+def _echo_drifts(result) -> None:
+    """Which notices do not start on their printed page (only when notices record one)."""
+    recorded = sum(1 for n in result.issue.notices if n.meta.printed_page)
+    if not recorded:
+        return
+    if not result.drifts:
+        click.echo(f"印刷版页码：{recorded} 篇注明了印刷版起始页，全部一致")
+        return
+    click.echo(f"印刷版页码：{recorded} 篇注明了印刷版起始页，{len(result.drifts)} 篇不一致：")
+    for drift in result.drifts:
+        click.echo(f"  {drift.format()}")
 
 
 def _echo_site(config, site) -> None:
@@ -247,3 +249,67 @@ def new_notice_command(issue: str, name: str, config_path: Path) -> None:
         click.echo(exc.diagnostic.format(), err=True)
         sys.exit(1)
     click.echo(f"已新建 {path.relative_to(project.root)}：填写前言和正文后运行 gazette check。")
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(path_type=Path))
+@CONFIG_OPTION
+@click.option("--trust", "trust", multiple=True, type=click.Path(path_type=Path),
+              help="信任的根证书（PEM/DER），用于检查签名者；可重复")
+def verify(pdf: Path, config_path: Path, trust: tuple[Path, ...]) -> None:
+    """验证印刷版 PDF：用它携带的稿件重新生成，检查是否逐字节相同，并检查签名。
+
+    退出码：0 验证通过，1 验证失败，2 文件或配置有误。
+    """
+    from .verify import verify_pdf
+
+    config = _load(config_path).gazettes[0]  # fonts/ and build/ are the project's
+    for path, what in ((pdf, "PDF 文件"), *((t, "根证书") for t in trust)):
+        if not path.is_file():
+            click.echo(f"{path}: 错误[verify.missing]: 找不到{what}", err=True)
+            sys.exit(2)
+    report = verify_pdf(pdf, config, trust)
+    for line in report.lines:
+        click.echo(line)
+    if report.ok:
+        click.echo(f"验证通过：{pdf} 可由其携带的稿件逐字节重新生成。")
+    else:
+        click.echo(f"验证失败：{pdf}（{len(report.failures)} 个问题）", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(path_type=Path))
+@click.option("--key", "key", required=True, type=click.Path(path_type=Path),
+              help="签名私钥（PEM/DER；加密的私钥口令放在环境变量 GAZETTE_SIGN_PASSPHRASE）")
+@click.option("--cert", "cert", required=True, type=click.Path(path_type=Path),
+              help="签名证书（PEM/DER）")
+@click.option("--chain", "chain", multiple=True, type=click.Path(path_type=Path),
+              help="中间证书，可重复")
+@click.option("--reason", default=None, help="签名原因，如“与印刷版一致”")
+@CONFIG_OPTION
+def sign(pdf: Path, key: Path, cert: Path, chain: tuple[Path, ...], reason: str | None,
+         config_path: Path) -> None:
+    """给印刷版 PDF 加 PAdES 电子签名，另存一份 <名称>.signed.pdf（未签名的原文件不变）。"""
+    import os
+
+    from .output import write_atomic
+    from .sign import sign_pdf
+
+    config = _load(config_path).gazettes[0]  # build/ is the project's
+    if not pdf.is_file():
+        click.echo(f"{pdf}: 错误[sign.missing]: 找不到 PDF 文件", err=True)
+        sys.exit(2)
+    passphrase = os.environ.get("GAZETTE_SIGN_PASSPHRASE")
+    try:
+        signed = sign_pdf(pdf.read_bytes(), key, cert, chain=chain, reason=reason,
+                          passphrase=passphrase.encode() if passphrase else None)
+    except GazetteError as exc:
+        click.echo(exc.diagnostic.format(), err=True)
+        sys.exit(1)
+    build_dir = config.build_dir.resolve()
+    source = pdf.resolve()
+    folder = source.parent if source.is_relative_to(build_dir) else build_dir / "signed"
+    out = folder / f"{source.stem}.signed.pdf"
+    write_atomic(out, signed)
+    click.echo(f"已签名：{out.relative_to(config.root.resolve())}（{len(signed):,} 字节）")

@@ -11,11 +11,13 @@ import gc
 import logging
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from html import unescape
 from urllib.parse import unquote, urljoin, urlparse
 
+from .archive import PDF_VARIANT, SourceFile, pdf_attachments
 from .config import Config
 from .pagestyle import PAGE_STYLES, PageMetrics  # noqa: F401  (re-exported for tests)
 from .diagnostics import Diagnostics, Location, relative
@@ -121,11 +123,14 @@ def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):
 
 
 def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
-               font_config=None, places: dict[str, PagePlace] | None = None) -> tuple[bytes, int]:
-    """Lay out and write the PDF; returns (bytes, page count).
+               font_config=None, places: dict[str, PagePlace] | None = None,
+               attach: Callable[[dict[str, PagePlace]], list[SourceFile]] | None = None,
+               ) -> tuple[bytes, int]:
+    """Lay out and write the PDF/A-3a; returns (bytes, page count).
 
     If ``places`` is given it is filled with the pages of every element with an id, for the
-    HTML edition's page numbers and ``….pdf#page=N`` links.
+    HTML edition's page numbers and ``….pdf#page=N`` links. ``attach`` receives those places
+    and returns the files to embed (gazette.archive), since the manifest covers pages.json.
     """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -149,10 +154,13 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
                         url_fetcher=_project_fetcher(allowed, refused)).render(
             font_config=font_config)
         justify_document(document)
-        pdf = document.write_pdf(pdf_identifier=_identifier(issue, config),
-                                 pdf_tags=False, custom_metadata=True)
+        laid_out = element_pages(document)
         if places is not None:
-            places.update(element_pages(document))
+            places.update(laid_out)
+        files = attach(laid_out) if attach is not None else []
+        pdf = document.write_pdf(pdf_identifier=_identifier(issue, config),
+                                 pdf_variant=PDF_VARIANT, custom_metadata=True,
+                                 attachments=pdf_attachments(files, issue.meta.published))
     finally:
         logger.removeHandler(warnings)
         if gc_was_enabled:

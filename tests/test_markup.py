@@ -90,3 +90,9 @@ def test_lone_last_character_and_numbers_are_held_together_without_a_character()
 def test_block_errors_carry_the_file_line():
     _result, diags = _render("正文。\n\n::: 名单\n王五　市长\n:::")
     assert [(d.code, d.location.line) for d in diags] == [("names.role", 11)]
+
+
+def test_a_lone_appendix_label_is_marked_to_stay_with_its_title():
+    result, _ = _render("正文。\n\n附件2\n\n某某项目汇总表")
+    assert '<p class="gw-appendix-label">附件2</p>' in result.html
+    assert '<p class="gw-appendix-label">' not in _render("附件2　说明很长的一句话。")[0].html

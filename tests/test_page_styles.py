@@ -12,6 +12,7 @@ from gazette.config import load_config
 from gazette.diagnostics import Diagnostics
 from gazette.render_pdf import PAGE_STYLES
 
+from . import pagechecks
 from .conftest import SAMPLE, copy_project
 from .pdflines import read_lines
 from .pdftext import PdfPages, squash
@@ -119,3 +120,43 @@ def test_gongwen_page_numbers_sit_outside_one_character_in(gongwen):
             assert abs(m.outer * MM + m.folio_pt - line.x0) < 1.0
         text_bottom = height - m.bottom * MM
         assert 5 * MM < line.top + line.size / 2 - text_bottom < 9 * MM
+
+
+STYLES = ("gazette", "two-column", "gongwen")
+
+
+@pytest.fixture(scope="module", params=STYLES)
+def styled(request, sample_build):
+    """The bundled issue in each page style, with its lines read back once."""
+    style = request.param
+    result = sample_build[0] if style == "gazette" else request.getfixturevalue(
+        style.replace("-", "_"))
+    lines, sizes = read_lines(result.pdf_path)
+    return style, result, lines, sizes
+
+
+def test_no_heading_label_or_title_ends_a_page_or_column(styled):
+    """附件 labels, titles of notices and attached texts, 【section】 headings and standalone
+    headings always go with the text they introduce."""
+    style, _result, lines, sizes = styled
+    assert not pagechecks.stranded_headings(lines, PAGE_STYLES[style], sizes[0][0],
+                                            columns=style == "two-column")
+
+
+def test_signature_and_date_carry_two_lines_of_body_text(styled):
+    style, result, lines, _ = styled
+    issuers = pagechecks.issuer_lines(result.issue)
+    dates = [ln for ln in lines if pagechecks.DATE_LINE.fullmatch(ln.text)]
+    assert len(dates) >= 15
+    assert not pagechecks.lonely_signatures(lines, PAGE_STYLES[style], issuers)
+
+
+def test_no_blank_page_but_the_inside_cover(styled):
+    _style, result, _lines, _ = styled
+    assert not pagechecks.blank_pages(result.pdf_path, allowed={2})
+    assert pagechecks.blank_pages(result.pdf_path, allowed=set()) == [2]
+
+
+def test_section_bookmarks_point_at_the_first_notice_page(styled):
+    _style, result, _lines, _ = styled
+    assert not pagechecks.misplaced_section_bookmarks(result.pdf_path)

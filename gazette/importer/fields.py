@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 from .model import Document, Line, Segment
-from .segment import bare, text_of
-from .text import (HEADING, ORDER_NUMBER, ORGAN_END, SENTENCE_END, parse_date, parse_doc_number,
+from .segment import title_shaped, bare, text_of
+from .text import (HEADING, ORDER_NUMBER, ORGAN_END, SENTENCE_END, TITLE_END, parse_date,
+                   parse_doc_number,
                    parse_note, squeeze, title_text)
 
 MAX_ADDRESSEE_LINES = 8
@@ -79,17 +80,26 @@ def _prefer_title(doc: Document, toc_title: str) -> str:
 
 
 def _addressees(doc: Document, body: list[int], lines: dict[int, Line]) -> list[int]:
+    """The 主送 line(s) right after the header, ending with “：”. A two-column page may print
+    an attached text's title first; it stays in the body where it is."""
+    skip = 0
+    if body and TITLE_END.search(squeeze(text_of(lines[body[0]]))) and \
+            title_shaped(text_of(lines[body[0]])):
+        skip = 1
     joined = ""
-    for count, no in enumerate(body[:MAX_ADDRESSEE_LINES], start=1):
+    for count, no in enumerate(body[skip:skip + MAX_ADDRESSEE_LINES], start=1):
         text = squeeze(text_of(lines[no]))
-        if count == 1 and (HEADING.match(text) or parse_date(text)):
+        if count == 1 and (HEADING.match(text) or parse_date(text) or
+                           re.match(r"^(为|根据|按照|经|依据|现将|近年来)", text)):
             return body
         joined += text
-        if re.search(r"[。；？！]", joined) or "如下" in joined:
+        if re.search(r"[。；？！]", joined) or "如下" in joined or "，现" in joined:
             return body
         if joined.endswith(("：", ":")):
             doc.addressees = squeeze(joined[:-1])
-            return body[count:]
+            if skip:
+                doc.guesses.append("主送机关之前有一行像是附文标题，留在正文开头")
+            return body[:skip] + body[skip + count:]
     return body
 
 

@@ -91,17 +91,23 @@ def _head_shaped(text: str) -> bool:
 def _in_margin(line: Line, source: Source) -> bool:
     if source.kind != "pdf" or line.y is None:
         return False
-    height = max((other.y or 0) for other in source.lines if other.page == line.page)
-    return line.y < 60 or line.y > height - 10
+    height = max((other.y or 0) for other in source.lines) / 0.95
+    return line.y < height * 0.08 or line.y > height * 0.9
 
 
 def _margin_repeats(source: Source, kinds: dict[int, str]) -> set[str]:
-    """In a PDF: lines in the top band of pages that recur (digits aside) on three pages."""
-    tops = [line for line in source.lines if line.y is not None and line.y < 60]
-    counts = Counter(re.sub(r"\d+", "#", norm(line.text)) for line in tops)
+    """In a PDF: lines in the top band of pages that recur (digits aside) on three pages, or
+    are set smaller than the running text."""
+    height = max((line.y or 0) for line in source.lines) / 0.95
+    sizes = Counter(line.size for line in source.lines if line.size)
+    body = sizes.most_common(1)[0][0] if sizes else 0
+    tops = [line for line in source.lines if line.y is not None and line.y < height * 0.1]
+    counts = Counter(_shape(line.text) for line in tops)
     found = set()
     for line in tops:
-        if counts[re.sub(r"\d+", "#", norm(line.text))] >= 3 and line.no not in kinds:
+        if line.no in kinds:
+            continue
+        if counts[_shape(line.text)] >= 3 or (line.size and line.size < body):
             kinds[line.no] = "书眉"
             found.add(norm(line.text))
     return found
@@ -125,6 +131,9 @@ def parse_toc(lines: list[Line]) -> tuple[list[TocEntry], set[int]]:
         if _is_toc_heading(lines[back].text):
             start = back
             break
+    while last + 1 < len(lines) and SECTION.match(strip_marks(lines[last + 1].text).strip()) \
+            and not SECTION.match(strip_marks(lines[last + 1].text).strip())[2]:
+        last += 1
     span = lines[start:last + 1]
     used = {line.no for line in span}
     entries: list[dict] = []

@@ -13,11 +13,17 @@ import re
 from dataclasses import dataclass
 
 from .model import Document, Line
-from .segment import _title_shaped, text_of
+from .segment import title_shaped, text_of
 from .text import HEADING, TITLE_END, squeeze
 
 SHORT_LINE = 0.8
-PARAGRAPH_END = "。！？：；!?:;"
+ATTACHMENT_ITEM = re.compile(r"^\d{1,2}[.．、]")
+ARTICLE = re.compile(r"^(第[一二三四五六七八九十百零〇]+[章条])[ \t]+(?=\S)")
+"""The README's convention: 第一条 and 第一章 are followed by an ideographic space."""
+PARAGRAPH_END = "。！？!?"
+"""Always end a paragraph; “：” and “；” end one only on a short line (a column may break
+right after them in mid-paragraph)."""
+CLAUSE_END = "：；:;"
 
 
 @dataclass(slots=True)
@@ -31,13 +37,14 @@ class Block:
 def render_body(doc: Document, main: list[int], attached: list[int],
                 lines: dict[int, Line]) -> str:
     width = _usual_width([squeeze(text_of(lines[no])) for no in main + attached])
+    body_size = _body_size(main + attached, lines)
     blocks = _blocks(main, lines, width, doc)
     if attached:
-        title, rest = _attached_title(attached, lines)
+        title, rest = _attached_title(attached, lines, body_size)
         if title:
             blocks.append(Block("h", [squeeze(" ".join(text_of(lines[n]) for n in title))],
                                 title))
-        blocks.extend(_blocks(rest, lines, width, doc))
+        blocks.extend(_blocks(rest, lines, width, doc, body_size))
     out: list[str] = []
     for block in blocks:
         if block.kind == "h":
@@ -66,11 +73,30 @@ def _usual_width(texts: list[str]) -> int:
     return lengths[int(len(lengths) * 0.8) - 1 if len(lengths) > 1 else 0]
 
 
-def _attached_title(attached: list[int], lines: dict[int, Line]) -> tuple[list[int], list[int]]:
-    taken: list[int] = []
+def _body_size(numbers: list[int], lines: dict[int, Line]) -> float | None:
+    sizes = [lines[no].size for no in numbers if lines[no].size]
+    return max(set(sizes), key=sizes.count) if sizes else None
+
+
+def _larger(line: Line, body_size: float | None) -> bool:
+    return bool(body_size and line.size and line.size >= body_size * 1.2)
+
+
+def _attached_title(attached: list[int], lines: dict[int, Line],
+                    body_size: float | None) -> tuple[list[int], list[int]]:
+    """The title opening an attached text: in a PDF the lines set larger than the running
+    text; otherwise up to three short title-shaped lines."""
+    if body_size:
+        taken = []
+        for no in attached:
+            if not _larger(lines[no], body_size):
+                break
+            taken.append(no)
+        return taken, attached[len(taken):]
+    taken = []
     for no in attached[:3]:
         text = text_of(lines[no])
-        if not _title_shaped(text):
+        if not title_shaped(text) or (taken and len(squeeze(text)) > 40):
             break
         taken.append(no)
         if TITLE_END.search(squeeze(text)):
@@ -84,8 +110,11 @@ def _attached_title(attached: list[int], lines: dict[int, Line]) -> tuple[list[i
     return [], attached
 
 
-def _blocks(numbers: list[int], lines: dict[int, Line], width: int, doc: Document) -> list[Block]:
+def _blocks(numbers: list[int], lines: dict[int, Line], width: int, doc: Document,
+            body_size: float | None = None) -> list[Block]:
+    """Paragraphs, tables and (in attached texts of a PDF) titles set larger than the text."""
     blocks: list[Block] = []
+    margins = _margins(numbers, lines)
     index = 0
     while index < len(numbers):
         run = _table_run(numbers, index, lines)
@@ -109,13 +138,30 @@ def _blocks(numbers: list[int], lines: dict[int, Line], width: int, doc: Documen
         no = numbers[index]
         raw = text_of(lines[no])
         text = squeeze(raw)
+        if _larger(lines[no], body_size):
+            if blocks and blocks[-1].kind == "h" and blocks[-1].lines[-1] == numbers[index - 1]:
+                blocks[-1].texts[0] = squeeze(blocks[-1].texts[0] + " " + raw)
+                blocks[-1].lines.append(no)
+            else:
+                blocks.append(Block("h", [text], [no]))
+            index += 1
+            continue
         previous = blocks[-1] if blocks and blocks[-1].kind == "p" else None
-        if previous and not _starts_paragraph(text) and not previous.texts[-1].endswith("\n"):
+        indented = _indented(lines[no], margins)
+        if previous and previous.texts[0].startswith("附件") and ATTACHMENT_ITEM.match(text):
+            previous.texts[0] = previous.texts[0].rstrip("\n") + "\n" + text + "\n"
+            previous.lines.append(no)
+            index += 1
+            continue
+        text = ARTICLE.sub(lambda m: m[1] + "\u3000", text)
+        positioned = lines[no].page in margins
+        opens = indented if positioned else _starts_paragraph(text)
+        if previous and not opens and not previous.texts[-1].endswith("\n"):
             previous.texts[0] = _join(previous.texts[0], text)
             previous.lines.append(no)
         else:
             blocks.append(Block("p", [text], [no]))
-        if _ends_paragraph(text, width):
+        if _ends_paragraph(text, width, positioned=positioned):
             blocks[-1].texts[0] += "\n"
         index += 1
     for block in blocks:
@@ -131,13 +177,40 @@ def _join(left: str, right: str) -> str:
     return left + right
 
 
+def _margins(numbers: list[int], lines: dict[int, Line]) -> dict[int | None, float]:
+    """The left edge of the running text on each page of a PDF (none for plain text): the
+    leftmost start among lines in the body size."""
+    sizes = [lines[no].size for no in numbers if lines[no].size]
+    if not sizes:
+        return {}
+    body = max(set(sizes), key=sizes.count)
+    edges: dict[int | None, float] = {}
+    for no in numbers:
+        line = lines[no]
+        if line.x is not None and line.size == body:
+            edges[line.page] = min(edges.get(line.page, line.x), line.x)
+    return edges
+
+
+def _indented(line: Line, margins: dict[int | None, float]) -> bool:
+    """A PDF line starting a character or more right of the page's text edge opens a
+    paragraph (first-line indent, or a centred heading)."""
+    edge = margins.get(line.page)
+    return edge is not None and line.x is not None and line.size is not None and \
+        line.x - edge > line.size * 0.8
+
+
 def _starts_paragraph(text: str) -> bool:
     return bool(HEADING.match(text)) or text.startswith(("附件", "△", "注：")) or \
         bool(re.match(r"^\d{1,2}月\d{1,2}日", text))
 
 
-def _ends_paragraph(text: str, width: int) -> bool:
-    return not text or text[-1] in PARAGRAPH_END or len(text) < width * SHORT_LINE
+def _ends_paragraph(text: str, width: int, positioned: bool = False) -> bool:
+    """A short line ends its paragraph. Without positions, so does a sentence end; in a PDF
+    the next line's indent says it instead (see :func:`_indented`)."""
+    if not text or len(text) < width * SHORT_LINE:
+        return True
+    return not positioned and (text[-1] in PARAGRAPH_END)
 
 
 def _table_run(numbers: list[int], index: int, lines: dict[int, Line]) -> int:
@@ -151,13 +224,13 @@ def _table(numbers: list[int], lines: dict[int, Line], doc: Document, first: boo
     rows = [[squeeze(cell) for cell in lines[no].text.strip().split("\t")] for no in numbers]
     width = len(rows[0])
     if width < 2 or any(len(r) != width for r in rows) or any(not c for r in rows for c in r):
-        return Block("raw", [squeeze(lines[no].text.replace("\t", " ")) for no in numbers],
-                     numbers)
+        return Block("raw", ["\u3000".join(squeeze(c) for c in lines[no].text.strip().split("\t"))
+                             for no in numbers], numbers)
     numeric = [all(re.fullmatch(r"[-+]?[\d.,%]+|-", r[c]) for r in rows[1:])
                for c in range(width)]
     if first and not doc.doc_number:
         doc.kind = "data"
-    out = [f"::: 表格 {doc.title if first else ''}".rstrip()]
+    out = ["::: 表格"]
     out.append("| " + " | ".join(rows[0]) + " |")
     out.append("| " + " | ".join("---:" if n else "---" for n in numeric) + " |")
     out.extend("| " + " | ".join(r) + " |" for r in rows[1:])

@@ -22,9 +22,12 @@ def plan_import(path: Path) -> ImportPlan:
 
 def plan_source(source: Source) -> ImportPlan:
     furniture = find_furniture(source)
-    toc, toc_lines = parse_toc([line for line in source.lines if line.no not in furniture])
+    toc, toc_lines = parse_toc([line for line in source.lines
+                                if furniture.get(line.no) in (None, "书眉")])
     for no in toc_lines:
         furniture[no] = "目录"
+    for no in _colophon_at_end(source, furniture):
+        furniture[no] = "刊头与版权页"
     work = [line for line in source.lines if line.no not in furniture]
     segments = find_segments(work, list(toc))
     first = min((min(s.title_lines or [s.number_line]) for s in segments), default=None)
@@ -48,6 +51,30 @@ def plan_source(source: Source) -> ImportPlan:
     layout = Layout(furniture, tuple(toc), tuple(line.no for line in front))
     return ImportPlan(source, layout, issue_info(front, heads), tuple(documents),
                       tuple(unplaced))
+
+
+COLOPHON_KEY = re.compile(r"^[\u3400-\u9fff][\u3400-\u9fff ]{0,8}[：:]")
+
+
+def _colophon_at_end(source: Source, furniture: dict[int, str]) -> list[int]:
+    """The colophon closing an issue: a final run of “项目：内容” lines (主编：, 地址：…) and their
+    short continuations, at least four of them, starting a page of its own in a PDF."""
+    run: list[int] = []
+    keys = 0
+    for line in reversed([line for line in source.lines if line.no not in furniture]):
+        text = strip_marks(line.text).strip()
+        if COLOPHON_KEY.match(text):
+            keys += 1
+        elif len(squeeze(text)) > 20 or re.search(r"[。，；]", text):
+            break
+        run.append(line.no)
+        if source.kind == "pdf" and line.page_start:
+            break
+    if keys < 4:
+        return []
+    if source.kind == "pdf" and not source.by_no()[run[-1]].page_start:
+        return []
+    return run
 
 
 def _sections_from_heads(documents: list[Document], heads: list[str],
@@ -91,7 +118,7 @@ def _sections_from_heads(documents: list[Document], heads: list[str],
 
 
 def _section_of(head: str, names: set[str]) -> str | None:
-    words = [w for w in head.split() if not re.search(r"\d|《|》", w)]
+    words = [w.strip("【】") for w in head.split() if not re.search(r"\d|《|》", w)]
     text = " ".join(words).strip()
     if len(squeeze(text)) < 4 or squeeze(text) in names:
         return None

@@ -74,10 +74,8 @@ def _read_pdf(path: Path) -> list[Line]:
             visit(item)
         width = page.width
         two_columns = _two_columns(rows, width)
-        rows.sort(key=lambda r: ((1 if two_columns and r[0] > width / 2 - 5
-                                  and r[2] - r[0] < width / 2 else 0) if two_columns else 0,
-                                 round(r[1], 0), r[0]))
-        for index, (x, y, _x1, text, size, bold) in enumerate(rows):
+        for index, (x, y, size, bold, text) in enumerate(_visual_lines(rows, width,
+                                                                       two_columns)):
             out.append(Line(len(out) + 1, text, page_no, round(size, 1), bold, round(x, 1),
                             round(y, 1), page_start=index == 0))
     if not any(line.text.strip() for line in out):
@@ -86,8 +84,36 @@ def _read_pdf(path: Path) -> list[Line]:
     return out
 
 
+def _column(row, width: float, two_columns: bool) -> int:
+    return 1 if two_columns and row[0] >= width * 0.45 else 0
+
+
+def _visual_lines(rows, width: float, two_columns: bool):
+    """Fragments printed on one baseline (a 目录 title, its leaders and its page number) make
+    one line; a two-column page is read left column first."""
+    rows = sorted(rows, key=lambda r: (_column(r, width, two_columns), r[1], r[0]))
+    merged: list[list] = []
+    for x, y, x1, text, size, bold in rows:
+        column = _column((x,), width, two_columns)
+        last = merged[-1] if merged else None
+        if last and last[5] == column and abs(last[1] - y) < 2.5:
+            gap = x - last[6]
+            last[4] = last[4] + ("" if gap < size * 0.6 else " " if gap < size * 2.5
+                                 else "\t") + text.strip()
+            last[6] = x1
+            last[2] = max(last[2], size)
+            continue
+        merged.append([x, y, size, bold, text.strip(), column, x1])
+    return [(m[0], m[1], m[2], m[3], m[4]) for m in merged]
+
+
 def _two_columns(rows, width: float) -> bool:
-    """A page is two-column when many lines start right of the middle and end before the edge."""
-    narrow = [r for r in rows if r[2] - r[0] < width * 0.48]
-    right = [r for r in narrow if r[0] > width / 2 - 5]
-    return len(right) >= 5 and len(narrow) * 2 > len(rows)
+    """Two columns: few lines cross the middle of the page, several start just right of it,
+    and most left-hand lines run to the column's edge (table cells do not)."""
+    middle = width / 2
+    crossing = [r for r in rows if r[0] < middle - 10 and r[2] > middle + 10]
+    right = [r for r in rows if width * 0.45 <= r[0] <= width * 0.6]
+    left = [r for r in rows if r[2] <= middle + 10]
+    justified = [r for r in left if r[2] >= width * 0.4]
+    return len(right) >= 5 and len(crossing) * 10 < len(rows) * 3 and \
+        len(justified) * 10 >= len(left) * 6

@@ -15,11 +15,12 @@ import re
 
 from .layout import strip_marks
 from .model import Line, Segment, TocEntry
-from .text import (HEADING, ORDER_NUMBER, SENTENCE_END, TITLE_END, norm, parse_date,
+from .text import (HEADING, ORDER_NUMBER, ORGAN_END, SENTENCE_END, TITLE_END, norm, parse_date,
                    parse_doc_number, parse_note, squeeze)
 
 MAX_TITLE_LINES = 4
 MAX_TITLE_CHARS = 90
+STANDALONE = re.compile(r"\S{2,}大事记$")
 
 
 def bare(text: str) -> str:
@@ -64,6 +65,14 @@ def find_segments(work: list[Line], toc: list[TocEntry]) -> list[Segment]:
             segment = Segment([work[i].no for i in found], None, [], entry)
             segment.how.append("目录标题")
             headers.append(segment)
+    for index, line in enumerate(work):
+        text = squeeze(text_of(line))
+        if index not in claimed and STANDALONE.search(text) and title_shaped(text_of(line)) \
+                and len(text) <= 30:
+            claimed.add(index)
+            segment = Segment([line.no], None, [], None)
+            segment.how.append("独立成行的大事记标题")
+            headers.append(segment)
     headers.sort(key=lambda s: positions[s.title_lines[0] if s.title_lines else s.number_line])
     _assign_bodies(work, headers, positions)
     return headers
@@ -79,13 +88,34 @@ def _title_before(work: list[Line], index: int, claimed: set[int], entry: TocEnt
     joined = "".join(bare(text_of(work[k])) for k in taken)
     if taken and joined in targets:
         return taken
-    taken = _walk_back(work, index, claimed, lambda text, joined: _title_shaped(text)
-                       and len(joined) <= MAX_TITLE_CHARS, MAX_TITLE_LINES)
-    joined = "".join(norm(squeeze(text_of(work[k]))) for k in taken)
-    return taken if taken and TITLE_END.search(joined) else []
+    taken = _walk_back(work, index, claimed, lambda text, joined: title_shaped(text)
+                       and len(joined) <= MAX_TITLE_CHARS
+                       and (joined == bare(text) or len(bare(text)) >= 6), MAX_TITLE_LINES)
+    best: list[int] = []
+    for start in range(len(taken)):
+        suffix = taken[start:]
+        joined = "".join(norm(squeeze(text_of(work[k]))) for k in suffix)
+        if TITLE_END.search(joined) and _title_opening(joined):
+            return suffix
+        if TITLE_END.search(joined) and not best:
+            best = suffix
+    return best[-1:] if best else []
+
+
+def _title_opening(title: str) -> bool:
+    """A title opens with its issuer (no digits, an organ's name) before 关于/印发, or with
+    关于 itself; text ahead of that belongs to the page before."""
+    match = re.search(r"关于|印发", title)
+    if not match:
+        return False
+    prefix = title[:match.start()]
+    return not prefix or (not re.search(r"\d", prefix) and len(prefix) <= 40
+                          and bool(ORGAN_END.search(prefix.replace("\u3000", ""))))
 
 
 def _walk_back(work: list[Line], index: int, claimed: set[int], accept, limit: int) -> list[int]:
+    """Lines above ``index`` while ``accept(text, joined)``; a title never reaches above the
+    first line of a page."""
     taken: list[int] = []
     joined = ""
     j = index - 1
@@ -96,12 +126,14 @@ def _walk_back(work: list[Line], index: int, claimed: set[int], accept, limit: i
             break
         taken.append(j)
         joined = candidate
+        if work[j].page_start:
+            break
         j -= 1
     taken.reverse()
     return taken
 
 
-def _title_shaped(text: str) -> bool:
+def title_shaped(text: str) -> bool:
     stripped = squeeze(text)
     if not stripped or stripped[-1] in SENTENCE_END + "，、":
         return False
@@ -140,7 +172,7 @@ def _find_title(work: list[Line], entry: TocEntry, claimed: set[int]) -> list[in
             if not target.startswith(joined):
                 break
         text = text_of(work[start])
-        if _title_shaped(text) and abs(len(bare(text)) - len(target)) <= 4:
+        if title_shaped(text) and abs(len(bare(text)) - len(target)) <= 4:
             ratio = difflib.SequenceMatcher(None, bare(text), target).ratio()
             if ratio > best[0]:
                 best = (ratio, start)

@@ -203,7 +203,7 @@ def _set_paragraph(open_: Token, close: Token, inline: Token, role: roles.Role |
         return
     if role.lead:
         _wrap_lead(inline, role.lead, role.lead_class)
-    _hold_together(inline, tail="gw-chapter" not in role.css_class)
+    _hold_together(inline, tail=role.css_class not in ("gw-chapter", "gw-appendix-label"))
 
 
 def _wrap_lead(inline: Token, length: int, css_class: str) -> None:

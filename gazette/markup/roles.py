@@ -23,6 +23,8 @@ LEVEL4 = re.compile(r"^[（(]\d+[）)]")
 CHAPTER = re.compile(rf"^第{_CN}[编章节](?:[　 ]|$)")
 ARTICLE = re.compile(rf"^第{_CN}条(?=[　 ])")
 ATTACHMENTS = re.compile(r"^附件\s*\d*\s*[：:]")
+APPENDIX_LABEL = re.compile(r"^附件\s*\d*$")
+"""附件 or 附件2 alone in a paragraph: the label over an attached text, kept with what follows."""
 CHRONICLE_DATE = re.compile(
     r"^\d{1,2}月\d{1,2}日(?:[至—\-－~～](?:\d{1,2}月)?\d{1,2}日)?(?=[，,])")
 SAME_DAY = "△"
@@ -54,6 +56,8 @@ def classify(text: str, *, structured: bool, chronicle: bool) -> Role | None:
         return Role("gw-chapter")
     if match := ARTICLE.match(text):
         return Role("gw-article", lead=match.end(), lead_class="gw-article-no")
+    if APPENDIX_LABEL.match(text):
+        return Role("gw-appendix-label")
     if ATTACHMENTS.match(text):
         return Role("gw-attachments")
     if chronicle:

@@ -1,0 +1,174 @@
+"""The print PDF is archive-grade: PDF/A-3a with a structure tree, every font embedded, and the
+sources it was made from embedded as associated files with a manifest of hashes.
+
+Conformance-relevant structure is read back with pikepdf (veraPDF is not available here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pikepdf
+import pytest
+
+from gazette.archive import MANIFEST
+
+from .pdftags import structure_elements
+from .pdftext import PdfPages, squash
+
+
+@pytest.fixture(scope="module")
+def built(sample_build):
+    result, _diags = sample_build
+    with pikepdf.open(result.pdf_path) as pdf:
+        yield result, pdf
+
+
+@pytest.fixture(scope="module")
+def headings(built):
+    result, _pdf = built
+    return structure_elements(result.pdf_path, {"H1", "H2", "H3"})
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_xmp_declares_pdfa_3a(built):
+    _result, pdf = built
+    meta = pdf.open_metadata()
+    assert meta["pdfaid:part"] == "3"
+    assert meta["pdfaid:conformance"] == "A"
+    assert meta["dc:title"] == "银川市人民政府公报 2020年第7期"
+
+
+def test_output_intent_is_an_embedded_srgb_profile(built):
+    _result, pdf = built
+    intents = pdf.Root.OutputIntents
+    assert len(intents) == 1
+    assert intents[0].S == "/GTS_PDFA1"
+    profile = intents[0].DestOutputProfile
+    assert int(profile.N) == 3
+    header = profile.read_bytes()[:128]
+    assert header[12:20] == b"mntrRGB ", "an ICC display profile for RGB"
+    assert str(intents[0].OutputConditionIdentifier)
+
+
+def _fonts(resources, seen: set) -> list:
+    """Every font dictionary reachable from a resource dictionary, XObjects included."""
+    found = []
+    if resources is None or resources.objgen in seen and resources.objgen != (0, 0):
+        return found
+    seen.add(resources.objgen)
+    for font in (resources.get("/Font") or {}).values():
+        found.append(font)
+    for xobject in (resources.get("/XObject") or {}).values():
+        found += _fonts(xobject.get("/Resources"), seen)
+    return found
+
+
+def test_every_font_is_embedded(built):
+    _result, pdf = built
+    seen: set = set()
+    fonts = [f for page in pdf.pages for f in _fonts(page.obj.get("/Resources"), seen)]
+    assert len({f.objgen for f in fonts}) >= 5
+    for font in fonts:
+        assert font.Subtype != "/Type3"
+        descendant = font.DescendantFonts[0] if font.Subtype == "/Type0" else font
+        descriptor = descendant.FontDescriptor
+        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), (
+            str(descriptor.FontName))
+
+
+def test_not_encrypted(built):
+    _result, pdf = built
+    assert not pdf.is_encrypted
+    assert "/Encrypt" not in pdf.trailer
+
+
+def test_language_and_marked_structure(built):
+    _result, pdf = built
+    assert str(pdf.Root.Lang) == "zh-CN"
+    assert bool(pdf.Root.MarkInfo.Marked) is True
+    assert pdf.Root.StructTreeRoot.K[0].S == "/Document"
+
+
+def test_every_notice_title_is_a_level_two_heading(built, headings):
+    result, _pdf = built
+    h2 = [squash(text) for kind, text in headings if kind == "H2"]
+    for notice in result.issue.notices:
+        assert squash(notice.meta.title) in h2, notice.meta.title
+    for section in result.issue.sections:
+        assert squash(f"【{section.name}】") in h2
+    assert [squash(t) for k, t in headings if k == "H1"] == ["银川市人民政府公报", "目录"]
+
+
+def test_attached_plans_are_level_three_headings(built, headings):
+    h3 = [squash(text) for kind, text in headings if kind == "H3"]
+    assert squash("银川市全面落实“六保”任务责任分工方案") in h3
+
+
+def test_sources_are_attached_as_associated_files(built):
+    result, pdf = built
+    root = result.pdf_path.parents[2]
+    names = set(pdf.attachments)
+    issue_files = {p.relative_to(root).as_posix() for p in result.issue.path.iterdir()
+                   if not p.name.startswith(".")}
+    assert {"config.yaml", MANIFEST, "layouts/print/print.css.j2"} | issue_files <= names
+    assert sum(n.endswith(".md") for n in names if n.startswith("content/")) == 18
+    for name in names - {MANIFEST}:
+        assert pdf.attachments[name].get_file().read_bytes() == (root / name).read_bytes(), name
+    relationships = {str(spec.UF): str(spec.AFRelationship) for spec in pdf.Root.AF}
+    assert set(relationships) == names, "every embedded file is an associated file of the PDF"
+    assert relationships[MANIFEST] == "/Data"
+    assert {r for n, r in relationships.items() if n != MANIFEST} == {"/Source"}
+    manifest_spec = pdf.attachments[MANIFEST].obj
+    assert manifest_spec.EF.F.Subtype == "/application/json"
+    assert manifest_spec.EF.F.Params.ModDate == "D:20200925000000Z", "dates come from the issue"
+
+
+def test_manifest_hashes_every_input_and_the_other_outputs(built, config):
+    result, pdf = built
+    root = result.pdf_path.parents[2]
+    data = pdf.attachments[MANIFEST].get_file().read_bytes()
+    assert (result.pdf_path.parent / MANIFEST).read_bytes() == data
+    manifest = json.loads(data)
+    assert manifest["issue"] == "2020-07"
+    assert manifest["tools"]["weasyprint"] == "70.0"
+    assert set(manifest["attached"]) == set(pdf.attachments) - {MANIFEST}
+    for name in manifest["attached"]:
+        assert manifest["inputs"][name] == _sha((root / name).read_bytes()), name
+    fonts = {k: v for k, v in manifest["inputs"].items() if k.startswith("fonts/")}
+    assert set(fonts) == {f"fonts/{p.name}" for p in config.fonts.all()}
+    for name, digest in fonts.items():
+        assert digest == _sha((root / name).read_bytes()), name
+    assert manifest["outputs"] == {
+        "pages.json": _sha((result.pdf_path.parent / "pages.json").read_bytes())}
+    assert str(root) not in data.decode(), "no absolute path in the manifest"
+
+
+def _start_folios(result) -> dict[str, int]:
+    """Where each notice's title first appears after the 目录, read from the PDF's text."""
+    pdf = PdfPages(result.pdf_path)
+    body = pdf.physical_index(3)
+    starts = {}
+    for notice in result.issue.notices:
+        title = squash(notice.meta.title)
+        index = next(i for i in range(body, len(pdf.squashed)) if title in pdf.squashed[i])
+        starts[notice.anchor] = pdf.folios[index]
+    return starts
+
+
+def test_build_reports_every_notice_off_its_printed_page(built):
+    result, _pdf = built
+    starts = _start_folios(result)
+    printed = {n.anchor: n.meta.printed_page for n in result.issue.notices}
+    assert all(printed.values()), "the sample records every printed start page"
+    expected = {a: starts[a] - p for a, p in printed.items() if starts[a] != p}
+    assert {d.notice.anchor: d.pages for d in result.drifts} == expected
+    for drift in result.drifts:
+        line = drift.format()
+        assert (drift.notice.meta.doc_number or drift.notice.meta.title) in line
+        assert f"起始于第 {starts[drift.notice.anchor]} 页" in line
+        assert f"印刷版为第 {drift.notice.meta.printed_page} 页" in line
+        assert ("晚" if drift.pages > 0 else "早") + f" {abs(drift.pages)} 页" in line
