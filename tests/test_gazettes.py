@@ -66,8 +66,9 @@ def test_every_notice_starts_on_the_page_its_toc_entry_prints(issue_pdf):
     config, result, _, pdf, places = issue_pdf
     numbers = folios(pdf, config)
     toc_entry = re.compile(r"[.…·．]+\s*(\d+)\s*$")
-    printed_toc = [int(m.group(1)) for text in pdf.texts[2:8] for line in text.splitlines()
-                   if (m := toc_entry.search(line.strip()))]
+    body_starts = min(places[n.anchor][0] for n in result.issue.notices) - 1
+    printed_toc = [int(m.group(1)) for text in pdf.texts[2:body_starts]
+                   for line in text.splitlines() if (m := toc_entry.search(line.strip()))]
     starts = []
     for notice in result.issue.notices:
         first, _last, folio = places[notice.anchor]
