@@ -16,7 +16,7 @@ from gazette.cli import main
 from gazette.config import ConfigError, load_project
 from gazette.content import all_issues
 
-from .conftest import PROJECT, ROOT
+from .conftest import BUNDLED, PROJECT, ROOT
 from .pdftext import PdfPages, squash
 
 MADEUP = Path(__file__).parent / "projects" / "madeup"
@@ -152,7 +152,7 @@ def test_notices_start_within_a_page_of_the_printed_issue(issue_pdf):
 def madeup(tmp_path_factory):
     root = tmp_path_factory.mktemp("madeup") / "project"
     shutil.copytree(MADEUP, root)
-    shutil.copytree(ROOT / "layouts", root / "layouts")
+    shutil.copytree(ROOT / "layouts", root / "layouts", dirs_exist_ok=True)
     (root / "fonts").symlink_to(ROOT / "fonts")
     result = CliRunner().invoke(main, ["build", "--all", "-c", str(root / "config.yaml")])
     assert result.exit_code == 0, result.output
@@ -183,6 +183,30 @@ def test_madeup_gazette_starts_each_notice_on_a_new_page_with_section_heads(made
     assert len(set(pages)) == 3, pages
     everything = "".join(pdf.squashed[3:])
     assert "【市政府文件】" in everything and "【市政府办公室文件】" in everything
+
+
+def test_a_gazette_layout_override_applies_to_that_gazette_only(madeup, issue_pdf):
+    _root, _config, pdf, _ = madeup
+    assert "本刊免费赠阅" in pdf.squashed[-1], "layouts/qingshui/print/colophon.html is used"
+    _config, _result, _diags, bundled, _places = issue_pdf
+    assert "本刊免费赠阅" not in "".join(bundled.squashed)
+
+
+def test_preview_serves_an_issue_of_a_several_gazette_project(whole_project):
+    import urllib.request
+
+    from gazette.serve import PreviewServer
+
+    address = BUNDLED[-1]
+    server = PreviewServer(whole_project / "config.yaml", address, port=0, watch=False)
+    try:
+        start = server.preview.start_path()
+        with urllib.request.urlopen(server.url + start, timeout=30) as response:
+            page = response.read().decode("utf-8")
+    finally:
+        server.close()
+    gazette = PROJECT.gazette(address.split("/")[0])
+    assert gazette.name in page
 
 
 def test_madeup_gazette_has_its_own_site_and_the_portal_lists_it(madeup):
