@@ -12,7 +12,8 @@ Layout of the site (all links relative, so it works under any prefix such as sit
 - ``<year>/<number>/<slug>/``: one page per notice, its permalink built from the notice's slug
   (front matter ``slug`` or the 发文字号), never from its position;
 - ``search/``: the search page and its index (gazette.search); ``feed.xml``, ``sitemap.xml``;
-- ``assets/``: stylesheet, script and the subset web fonts (gazette.webfonts).
+- ``assets/``: stylesheet, script and the web fonts (gazette.webfonts): stable slices shared
+  by all pages and each page's own subsets.
 
 Page numbers and ``….pdf#page=N`` links come from the real layout: the build passes the pages
 of each notice out of WeasyPrint (gazette.render_pdf.element_pages) and keeps them in
@@ -38,9 +39,14 @@ from .output import build_lock, write_atomic
 from .render_pdf import PagePlace
 from .search import SearchDoc, SearchIndex, build_index
 from .templates import edition_environment, web_helpers
+from .webdoc import shape_notice
 from .webfonts import WEB_ROLES, FontSet, font_stacks, preview_css, role_texts, subset_site, visible
 
 SITE_FOLDER = "site"
+SEARCH_PAGE = "search/index.html"
+FONTS_MARK = "<!--gazette:fonts-->"
+"""Where base.html wants the page's font preloads and its own @font-face rules, which are
+known only once every page is rendered."""
 PLACES_FILE = "pages.json"
 FEED_ISSUES = 12
 """The Atom feed carries the newest issues and their notices, not the whole archive."""
@@ -92,6 +98,8 @@ class Site:
     fonts: FontSet | None
     notice_costs: dict[str, int]
     """Notice page → bytes a first visit downloads: HTML, stylesheets and the fonts it uses."""
+    page_costs: dict[str, int] = field(default_factory=dict)
+    """The same for every page of the site."""
 
 
 def places_json(places: dict[str, PagePlace]) -> bytes:
@@ -171,7 +179,8 @@ class RenderCache:
     Drop it when layouts/ or config.yaml change."""
 
     renderer: _Renderer | None = None
-    pages: dict[str, tuple[SiteIssue, dict[str, str]]] = field(default_factory=dict)
+    pages: dict[str, tuple[tuple, dict[str, str]]] = field(default_factory=dict)
+    """Issue key → (the issue and its neighbours when rendered, its pages)."""
 
 
 def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset",
@@ -193,19 +202,21 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
     files: dict[str, FileData] = {}
     html: dict[str, str] = {}
     docs: list[SearchDoc] = []
-    for site_issue in issues:
+    for number, site_issue in enumerate(issues):
+        newer = issues[number - 1] if number > 0 else None
+        older = issues[number + 1] if number + 1 < len(issues) else None
         cached = cache.pages.get(site_issue.key) if cache is not None else None
-        if cached is not None and cached[0] is site_issue:
+        if cached is not None and all(a is b for a, b in zip(cached[0], (site_issue, older, newer))):
             pages = cached[1]
         else:
-            pages = render_issue_pages(renderer, site_issue)
+            pages = render_issue_pages(renderer, site_issue, older, newer)
             if cache is not None:
-                cache.pages[site_issue.key] = (site_issue, pages)
+                cache.pages[site_issue.key] = ((site_issue, older, newer), pages)
         html.update(pages)
         files.update(issue_files(config, site_issue))
         docs += search_docs(site_issue)
     html["index.html"] = renderer.page("html/home.html", "index.html", issues=issues)
-    html["search/index.html"] = renderer.page("html/search.html", "search/index.html")
+    html[SEARCH_PAGE] = renderer.page("html/search.html", SEARCH_PAGE)
     search = build_index(docs) if index else None
     if search is not None:
         files.update(search.files)
@@ -217,40 +228,106 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
     font_set = None
     if fonts == "subset":
         page_chars = {path: role_texts(text) for path, text in html.items()}
-        font_set = subset_site(config, _site_chars(page_chars, docs, script.decode("utf-8")))
+        search_chars = _search_chars(page_chars[SEARCH_PAGE], docs, script.decode("utf-8"))
+        font_set = subset_site(config, page_chars, SEARCH_PAGE, search_chars)
         files["assets/fonts.css"] = font_set.css("fonts/").encode("utf-8")
+        files["assets/fonts-search.css"] = font_set.search_css("fonts/").encode("utf-8")
         files.update({f.path: f.data for f in font_set.fonts.values()})
+        html = {path: text.replace(FONTS_MARK, font_set.pages[path].head(href_from(path)), 1)
+                for path, text in html.items()}
     else:
         files["assets/fonts.css"] = preview_css(config, font_prefix).encode("utf-8")
+        files["assets/fonts-search.css"] = b""
+        html = {path: text.replace(FONTS_MARK, "", 1) for path, text in html.items()}
     files.update({path: text.encode("utf-8") for path, text in html.items()})
     costs = {}
     if font_set is not None:
         shared = len(files["assets/fonts.css"]) + len(files["assets/site.css"])
-        for site_issue in issues:
-            for notice in site_issue.issue.notices:
-                path = site_issue.notice_path(notice) + "index.html"
-                families = font_set.families_for(page_chars[path])
-                costs[path] = (len(files[path]) + shared +
-                               sum(len(font_set.fonts[f].data) for f in families))
-    return Site(files, tuple(sorted(html)), tuple(docs), search, font_set, costs)
+        for path in html:
+            costs[path] = len(files[path]) + shared + font_set.pages[path].bytes
+        costs[SEARCH_PAGE] += len(files["assets/fonts-search.css"])
+    notice_costs = {path: costs[path] for site_issue in issues for notice in site_issue.issue.notices
+                    if (path := site_issue.notice_path(notice) + "index.html") in costs}
+    return Site(files, tuple(sorted(html)), tuple(docs), search, font_set, notice_costs, costs)
 
 
-def render_issue_pages(renderer: _Renderer, site_issue: SiteIssue) -> dict[str, str]:
-    """The issue page and its notice pages; they link only within the issue and to the root."""
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """The notice before or after one, for the pager; ``issue`` is set when it is in another
+    issue (the last notice of the previous issue, the first of the next)."""
+
+    path: str
+    title: str
+    issue: str | None = None
+
+
+def render_issue_pages(renderer: _Renderer, site_issue: SiteIssue, older: SiteIssue | None = None,
+                       newer: SiteIssue | None = None) -> dict[str, str]:
+    """The issue page and its notice pages. The pager runs on across issues: from an issue's
+    first notice back to the last of the issue before it, from its last on to the next one."""
     pages = {}
     issue = site_issue.issue
     index = site_issue.path + "index.html"
-    pages[index] = renderer.page("html/issue.html", index, si=site_issue, issue=issue)
+    pages[index] = renderer.page("html/issue.html", index, si=site_issue, issue=issue,
+                                 older=older, newer=newer)
     notices = issue.notices
+
+    def neighbour(other: SiteIssue | None, notice: Notice | None) -> Neighbour | None:
+        if other is None or notice is None:
+            return None
+        label = other.issue.meta.label if other is not site_issue else None
+        return Neighbour(other.notice_path(notice), notice.meta.title, label)
+
     for number, notice in enumerate(notices):
         path = site_issue.notice_path(notice) + "index.html"
         section = next(s for s in issue.sections if notice in s.notices)
-        pages[path] = renderer.page(
+        if number > 0:
+            prev = neighbour(site_issue, notices[number - 1])
+        else:
+            prev = neighbour(older, older.issue.notices[-1] if older and older.issue.notices
+                             else None)
+        if number + 1 < len(notices):
+            nxt = neighbour(site_issue, notices[number + 1])
+        else:
+            nxt = neighbour(newer, newer.issue.notices[0] if newer and newer.issue.notices
+                            else None)
+        page = renderer.page(
             "html/notice.html", path, si=site_issue, issue=issue, notice=notice,
-            section=section, place=site_issue.place(notice),
-            prev=notices[number - 1] if number > 0 else None,
-            next=notices[number + 1] if number + 1 < len(notices) else None)
+            section=section, place=site_issue.place(notice), prev=prev, next=nxt,
+            legislation=legislation_json(renderer.config, site_issue, notice, section.name))
+        pages[path] = shape_notice(page)
     return pages
+
+
+def legislation_json(config: Config, site_issue: SiteIssue, notice: Notice, section: str) -> str:
+    """schema.org Legislation for a notice page, as JSON safe inside a <script> element."""
+    meta = notice.meta
+    path = site_issue.notice_path(notice)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Legislation",
+        "name": meta.title,
+        "headline": meta.title,
+        "inLanguage": "zh-CN",
+        "legislationIdentifier": meta.doc_number or meta.number_line,
+        "legislationDate": meta.date.isoformat() if meta.date else None,
+        "legislationPassedBy": [{"@type": "GovernmentOrganization", "name": name}
+                                for name in meta.issuers] or None,
+        "genre": section,
+        "url": absolute_url(config, path),
+        "isPartOf": {
+            "@type": "PublicationIssue",
+            "name": f"{config.name} {site_issue.issue.meta.label}",
+            "issueNumber": str(site_issue.issue.meta.number),
+            "datePublished": site_issue.issue.meta.published.isoformat(),
+            "url": absolute_url(config, site_issue.path),
+            "isPartOf": {"@type": "Periodical", "name": config.name},
+        },
+    }
+    data = {key: value for key, value in data.items() if value is not None}
+    data["isPartOf"] = {k: v for k, v in data["isPartOf"].items() if v is not None}
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return text.replace("</", "<\\/")
 
 
 def issue_files(config: Config, site_issue: SiteIssue) -> dict[str, FileData]:
@@ -326,14 +403,11 @@ def search_docs(site_issue: SiteIssue) -> list[SearchDoc]:
     return docs
 
 
-def _site_chars(page_chars: dict[str, dict[str, set[str]]], docs: list[SearchDoc],
-                script: str) -> dict[str, set[str]]:
-    """Characters per role over all pages, plus what search.js writes into the search page:
-    snippets (body), titles (宋) and the labels and messages (黑)."""
-    chars: dict[str, set[str]] = {}
-    for roles in page_chars.values():
-        for role, text in roles.items():
-            chars.setdefault(role, set()).update(text)
+def _search_chars(page: dict[str, set[str]], docs: list[SearchDoc],
+                  script: str) -> dict[str, set[str]]:
+    """What the search page may show, by role: its own text, plus what search.js writes into
+    it: snippets (body), titles (宋) and the labels and messages (黑)."""
+    chars = {role: set(text) for role, text in page.items()}
 
     def add(role: str, text: str) -> None:
         chars.setdefault(role, set()).update(visible(text))
@@ -341,9 +415,9 @@ def _site_chars(page_chars: dict[str, dict[str, set[str]]], docs: list[SearchDoc
     for doc in docs:
         add("fang", doc.text)
         add("song", doc.title)
-        add("ui", f"{doc.doc_number or ''}{doc.issue}{doc.section}")
+        add("ui", f"{doc.doc_number or ''}{doc.issue}{doc.section}{doc.date or ''}")
     add("ui", "".join(ch for ch in script if ord(ch) > 0x2000))
-    add("ui", "0123456789")
+    add("ui", "0123456789年月日")
     return chars
 
 

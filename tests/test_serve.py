@@ -83,7 +83,7 @@ def test_a_broken_edit_shows_the_error_and_fixing_it_clears(preview, page, scrat
     overlay.wait_for(state="visible", timeout=10_000)
     assert where in overlay.locator(".gz-where").first.inner_text()
     assert message in overlay.inner_text() or message.lower() in overlay.inner_text().lower()
-    assert page.locator("h2.gw-title").is_visible()  # the last good build is still shown
+    assert page.locator("h1.gw-title").is_visible()  # the last good build is still shown
     with urllib.request.urlopen(preview.url + quote(NOTICE_PATH)) as response:
         assert "兑现工业创新驱动" in response.read().decode()
     _edit(notice, new, old)
