@@ -57,6 +57,9 @@ class RunningHeads:
 
     verso: str | None = "{name}　{label}"
     recto: str | None = "【{section}】"
+    inner: str | None = None
+    """A second head on the inner side of every page (大武口: 刊名 and issue by the spine,
+    the section on the outer side)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +265,8 @@ _HEAD_FIELDS = [
           label="双页（左页）书眉"),
     Field("recto", _optional_format("name", "label", "section"), default="【{section}】",
           label="单页（右页）书眉"),
+    Field("inner", _optional_format("name", "label", "section"), default=None,
+          label="订口一侧的书眉"),
 ]
 _FOLIO_FIELDS = [
     Field("format", _format("page"), default="— {page} —", label="页码写法"),

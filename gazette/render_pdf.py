@@ -93,12 +93,13 @@ def css_content(template: str, fields: dict[str, str], dynamic: dict[str, str]) 
 
 
 def running_head_css(config: Config, issue: Issue) -> dict[str, str | None]:
-    """The verso and recto running heads as CSS content values (None: no head)."""
+    """The verso, recto and inner running heads as CSS content values (None: no head)."""
     fields = {"name": config.name, "label": issue.meta.label}
     dynamic = {"section": "string(section, first)"}
+    heads = config.running_heads
     return {side: css_content(text, fields, dynamic) if text else None
-            for side, text in (("verso", config.running_heads.verso),
-                               ("recto", config.running_heads.recto))}
+            for side, text in (("verso", heads.verso), ("recto", heads.recto),
+                               ("inner", heads.inner))}
 
 
 def folio_css(config: Config) -> str:

@@ -113,14 +113,14 @@ def test_only_bundled_fonts_are_embedded(issue_pdf):
 def body_texts(config, result, pdf: PdfPages) -> list[str]:
     """Each page's squashed text without its folio and running head (WeasyPrint draws the
     margin boxes after the page content), so paragraphs run on across pages."""
-    heads = head_texts(config, result.issue, "verso") | head_texts(config, result.issue, "recto")
+    heads = (head_texts(config, result.issue, "verso") | head_texts(config, result.issue, "recto")
+             | head_texts(config, result.issue, "inner"))
     out = []
     for text in pdf.squashed:
         text = folio_pattern(config).sub("", text)
-        for head in sorted(heads, key=len, reverse=True):
-            if text.endswith(head):
-                text = text[: -len(head)]
-                break
+        for _ in range(2):  # an outer and an inner head
+            head = next((h for h in sorted(heads, key=len, reverse=True) if text.endswith(h)), "")
+            text = text[: len(text) - len(head)]
         out.append(text)
     return out
 
