@@ -251,3 +251,26 @@ def sign(pdf: Path, key: Path, cert: Path, chain: tuple[Path, ...], reason: str 
     out = folder / f"{source.stem}.signed.pdf"
     write_atomic(out, signed)
     click.echo(f"已签名：{out.relative_to(config.root.resolve())}（{len(signed):,} 字节）")
+
+
+@main.command()
+@click.argument("citation")
+@CONFIG_OPTION
+def cite(citation: str, config_path: Path) -> None:
+    """查找引用标识（如 yinchuan/2020/7/银政发〔2020〕71号）对应的网页和印刷版页码。
+
+    在已生成的网页版 build/site/ 中查找。退出码：0 找到，1 找不到。
+    """
+    from .cite import resolve
+    from .render_html import SITE_FOLDER
+
+    config = _load(config_path)
+    found = resolve(config, citation, config.build_dir / SITE_FOLDER)
+    if found is None:
+        click.echo(f"找不到引用标识“{citation}”：已生成的网页版中没有这篇公文"
+                   f"（格式：刊物/年份/期号/发文字号，先运行 gazette build）", err=True)
+        sys.exit(1)
+    click.echo(f"{found.citation}：{found.title}")
+    click.echo(f"网页版：{found.url or (SITE_FOLDER + '/' + found.web_path)}")
+    if found.printed:
+        click.echo(f"印刷版：{found.printed}")

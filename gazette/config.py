@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Diagnostics, GazetteError, Location, Severity
-from .schema import Field, Invalid, one_of, to_text, to_text_list, validate
+from .schema import Field, Invalid, one_of, to_bool, to_text, to_text_list, validate
 from .sources import load_yaml, read_text
 
 PAGE_STYLES = ("gazette", "two-column", "gongwen")
@@ -38,6 +38,16 @@ class Fonts:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchiveOptions:
+    """How the print edition shows citation ids (gazette.cite) and whether it prints QR codes."""
+
+    citation: str = "colophon"
+    """notice: a small line at the end of each notice; colophon: the id pattern in the colophon;
+    none: only in the PDF metadata and the site's issue.json."""
+    qr: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     root: Path
     name: str
@@ -53,6 +63,7 @@ class Config:
     fonts: Fonts
     site_url: str | None
     """Public address of the HTML edition, for the feed and sitemap (optional)."""
+    archive: ArchiveOptions = ArchiveOptions()
 
     @property
     def content_dir(self) -> Path:
@@ -90,6 +101,11 @@ _TOP_FIELDS = [
     Field("colophon", _colophon, default=(), label="版权页"),
     Field("page", lambda v: v, label="版式"),
     Field("fonts", lambda v: v, required=True, label="字体"),
+    Field("archive", lambda v: v, label="存档"),
+]
+_ARCHIVE_FIELDS = [
+    Field("citation", one_of("notice", "colophon", "none"), default="colophon", label="引用标识"),
+    Field("qr", to_bool, default=False, label="二维码"),
 ]
 _PAGE_FIELDS = [Field("style", one_of(*PAGE_STYLES), default="gazette", label="版式")]
 _FONT_FIELDS = [Field(role, to_text, required=True) for role in FONT_ROLES] + [
@@ -116,10 +132,18 @@ def load_config(path: Path) -> Config:
             validate(doc, _PAGE_FIELDS, rel, diags, prefix=("page",), code_area="config"))
     fonts = validate(doc, _FONT_FIELDS, rel, diags, prefix=("fonts",), code_area="config")
     font_paths = _font_paths(fonts, root, doc, rel, diags) if fonts else None
+    archive = (ArchiveOptions() if top["archive"] is None else
+               validate(doc, _ARCHIVE_FIELDS, rel, diags, prefix=("archive",), code_area="config"))
+    if archive is not None and not isinstance(archive, ArchiveOptions):
+        archive = ArchiveOptions(**archive)
+        if archive.qr and gazette is not None and not gazette["site_url"]:
+            diags.error("config.archive-qr", "印二维码需要网页版地址 gazette.site_url",
+                        Location(rel, doc.line_of("archive", "qr")))
     sections = top["sections"]
     if len(set(sections)) != len(sections):
         diags.error("config.duplicate-section", "栏目名称重复", Location(rel, doc.line_of("sections")))
-    if diags.errors or gazette is None or page is None or font_paths is None:
+    if (diags.errors or gazette is None or page is None or font_paths is None
+            or archive is None):
         raise ConfigError(diags)
     return Config(
         root=root,
@@ -132,6 +156,7 @@ def load_config(path: Path) -> Config:
         page_style=page["style"],
         fonts=font_paths,
         site_url=gazette["site_url"],
+        archive=archive,
     )
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from .cite import citation_id
 from .config import Config
 from .content import issue_dirs
 from .diagnostics import Diagnostics, Location, relative
@@ -369,6 +370,8 @@ def issue_json(config: Config, site_issue: SiteIssue) -> dict:
                 "section": section.name,
                 "kind": notice.meta.kind,
                 "slug": notice.slug,
+                "citation": citation_id(config, site_issue.issue, notice),
+                "path": path,
                 "pages": ({"printed": place.folio, "pdf_first": place.first,
                            "pdf_last": place.last} if place else None),
                 "permalink": absolute_url(config, path) or path,

@@ -17,6 +17,7 @@ from html import unescape
 from urllib.parse import unquote, urljoin, urlparse
 
 from .archive import PDF_VARIANT, SourceFile, pdf_attachments
+from .cite import citations, gazette_id, qr_codes
 from .config import Config
 from .diagnostics import Diagnostics, Location
 from .issue import Issue
@@ -104,6 +105,8 @@ def render_print_html(issue: Issue, config: Config) -> str:
     context = {"config": config, "issue": issue, "m": metrics, "style": config.page_style,
                "font_faces": faces, "families": families,
                "running_head": f"{config.name}　{issue.meta.label}",
+               "citations": citations(config, issue), "qr_codes": qr_codes(config, issue),
+               "citation_pattern": f"{gazette_id(config)}/{issue.meta.year}/{issue.meta.number}/〈发文字号〉",
                **print_helpers(config, metrics)}
     words = config.build_dir / ".cache" / "title-words.json"
     WORD_CACHE.load(words)
@@ -113,12 +116,16 @@ def render_print_html(issue: Issue, config: Config) -> str:
     return html
 
 
-def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):
-    """A URL fetcher serving only files inside the project's layouts/, fonts/ and content/."""
+def _project_fetcher(allowed: tuple[Path, ...], refused: list[str],
+                     generated: frozenset[str] = frozenset()):
+    """A URL fetcher serving only files inside the project's layouts/, fonts/ and content/,
+    and the exact data: URIs gazette generated itself (``generated``, the QR codes)."""
     from weasyprint.urls import URLFetcher
 
     class ProjectFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url in generated:
+                return super().fetch(url, headers)
             parsed = urlparse(url)
             if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
                 path = Path(unquote(parsed.path)).resolve()
@@ -127,7 +134,7 @@ def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):
             refused.append(url)
             raise PermissionError(f"gazette refuses {url}")
 
-    return ProjectFetcher(allowed_protocols=("file",))
+    return ProjectFetcher(allowed_protocols=("file", "data") if generated else ("file",))
 
 
 def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
@@ -159,7 +166,8 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
     gc.disable()
     try:
         document = HTML(string=html, base_url=str(issue.path.resolve()) + "/",
-                        url_fetcher=_project_fetcher(allowed, refused)).render(
+                        url_fetcher=_project_fetcher(
+                            allowed, refused, frozenset(qr_codes(config, issue).values()))).render(
             font_config=font_config)
         justify_document(document)
         laid_out = element_pages(document)
