@@ -36,7 +36,6 @@ from .config import Config
 from .content import issue_dirs
 from .diagnostics import Diagnostics, Location, relative
 from .issue import Issue, Notice, format_date, load_issue
-from .output import build_lock, write_atomic
 from .render_pdf import PagePlace
 from .search import SearchDoc, SearchIndex, build_index
 from .templates import edition_environment, web_helpers
@@ -449,40 +448,6 @@ def _feeds(renderer: _Renderer, issues: list[SiteIssue]) -> dict[str, bytes]:
 def _stamp(date: dt.date) -> str:
     """RFC 3339 midnight in China Standard Time (the gazette's own dates carry no time)."""
     return f"{date.isoformat()}T00:00:00+08:00"
-
-
-def write_site(config: Config, site: Site) -> Path:
-    """Write the site to build/site/ file by file (atomically), then remove files it no
-    longer has, such as the page of a notice whose slug changed."""
-    out = config.build_dir / SITE_FOLDER
-    with build_lock(out):
-        for path, data in site.files.items():
-            target = out / path
-            if isinstance(data, Path):
-                if _same_file(data, target):
-                    continue
-                data = data.read_bytes()
-            elif target.is_file() and target.stat().st_size == len(data) \
-                    and target.read_bytes() == data:
-                continue
-            write_atomic(target, data)
-        keep = {out / p for p in site.files}
-        for file in sorted(out.rglob("*"), reverse=True):
-            if file.name.startswith("."):
-                continue
-            if file.is_file() and file not in keep:
-                file.unlink()
-            elif file.is_dir() and not any(file.iterdir()):
-                file.rmdir()
-    return out
-
-
-def _same_file(source: Path, target: Path) -> bool:
-    try:
-        a, b = source.stat(), target.stat()
-    except FileNotFoundError:
-        return False
-    return a.st_size == b.st_size and source.read_bytes() == target.read_bytes()
 
 
 def published_site(config: Config, diags: Diagnostics, current: SiteIssue,
