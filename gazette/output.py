@@ -132,7 +132,7 @@ def check_writable(build_dir: Path) -> None:
         with open(build_dir / LOCK, "a"):
             pass
     except OSError as exc:
-        raise OutputError(describe_os_error(exc, build_dir), build_dir) from None
+        raise OutputError(describe_os_error(exc, f"{build_dir.name}/"), build_dir) from None
 
 
 class Publication:

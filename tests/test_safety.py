@@ -25,6 +25,7 @@ from gazette.sources import load_yaml, read_source
 from gazette.templates import edition_environment, web_helpers
 
 from .conftest import SAMPLE, copy_project
+from .test_atomic import published
 from .test_check import BAD, CASES, make_case
 
 NOTICE = """---
@@ -396,18 +397,6 @@ def test_refused_resources_are_reported_at_the_notice_that_references_them(tmp_p
 
 
 # ------------------------------------------------- bad input through gazette build
-
-def published(build: Path) -> dict[str, bytes]:
-    """Every file a reader of build/ sees (through the published links), by path."""
-    files = {}
-    for entry in sorted(build.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        for path in sorted(entry.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                files[path.relative_to(build).as_posix()] = path.read_bytes()
-    return files
-
 
 BUILD_CASES = [name for name in CASES
                if yaml.safe_load((BAD / name / "expect.yaml").read_text(encoding="utf-8"))
