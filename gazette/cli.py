@@ -245,12 +245,14 @@ def sign(pdf: Path, key: Path, cert: Path, chain: tuple[Path, ...], reason: str 
     except GazetteError as exc:
         click.echo(exc.diagnostic.format(), err=True)
         sys.exit(1)
-    build_dir = config.build_dir.resolve()
-    source = pdf.resolve()
+    # Not resolved: build/<issue> is a link to the current generation (gazette.output), and
+    # the copy belongs beside the PDF as readers see it.
+    build_dir = Path(os.path.abspath(config.build_dir))
+    source = Path(os.path.abspath(pdf))
     folder = source.parent if source.is_relative_to(build_dir) else build_dir / "signed"
     out = folder / f"{source.stem}.signed.pdf"
     write_atomic(out, signed)
-    click.echo(f"已签名：{out.relative_to(config.root.resolve())}（{len(signed):,} 字节）")
+    click.echo(f"已签名：{out.relative_to(build_dir.parent)}（{len(signed):,} 字节）")
 
 
 @main.command()
