@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from .cite import citations
 from .config import Config
 from .issue import Issue
 
@@ -113,6 +114,7 @@ def manifest(config: Config, issue: Issue, sources: list[SourceFile],
         "attached": [f.name for f in sources],
         "inputs": dict(sorted(inputs.items())),
         "outputs": {name: sha256(data) for name, data in sorted(outputs.items())},
+        "citations": list(citations(config, issue).values()),
     }
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 

@@ -9,12 +9,13 @@ from pathlib import Path
 from .archive import MANIFEST, SourceFile, archive_files
 from .config import Config
 from .content import find_issue
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostics, Location, relative
 from .check import BUILD_RULES, validate_issue
 from .issue import Issue, Notice
-from .output import build_lock, write_atomic
-from .render_html import (PLACES_FILE, PrintEdition, Site, SiteIssue, places_json, published_site,
-                          write_site)
+from .output import OutputError, Publication, check_writable
+from .render_html import (PLACES_FILE, SITE_FOLDER, PrintEdition, Site, SiteIssue, places_json,
+                          site_folder,
+                          published_site)
 from .render_pdf import PagePlace, render_pdf, render_print_html
 
 
@@ -64,12 +65,18 @@ def pdf_name(issue: Issue) -> str:
 
 def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                 encoding: str | None = None, font_config=None,
-                site: bool = True) -> BuildResult | None:
-    """Build one issue into build/<issue>/ and, with ``site``, the HTML edition of all issues
-    into build/site/; None (and nothing written) if there are errors."""
+                site: bool = True, portal: bytes | None = None) -> BuildResult | None:
+    """Build one issue into build/<issue>/ (build/<gazette>/<issue>/) and, with ``site``, the
+    HTML edition of all the gazette's issues into build/site/ (build/site/<gazette>/), with the
+    several-gazette ``portal`` page beside them; None (and nothing written) on errors."""
     started = time.perf_counter()
     issue = validate_issue(config, find_issue(config, key), diags, encoding, rules=BUILD_RULES)
     if issue is None:
+        return None
+    try:
+        check_writable(config.build_dir)
+    except OutputError as exc:
+        diags.error("output.unwritable", exc.message, Location(relative(config.build_dir, config.root)))
         return None
     printed = config.with_layout(dict(issue.meta.layout))
     html = render_print_html(issue, printed)
@@ -90,13 +97,19 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                                  encoding)
         if diags.errors:
             return None
+    publication = Publication(config.build_dir)
+    try:
+        publication.put(config.issue_address(issue.meta.key), {"print.html": html.encode("utf-8"),
+                                         pdf_name(issue): pdf, PLACES_FILE: places_json(places),
+                                         MANIFEST: embedded[-1].data})
+        if edition is not None:
+            publication.put(site_folder(config), edition.files)
+        if portal is not None:
+            publication.put_file(f"{SITE_FOLDER}/index.html", portal)
+        publication.commit()
+    except OutputError as exc:
+        diags.error("output.failed", exc.message, Location(relative(config.build_dir, config.root)))
+        return None
     out = config.output_dir / issue.meta.key
-    with build_lock(out):
-        write_atomic(out / "print.html", html)
-        write_atomic(out / pdf_name(issue), pdf)
-        write_atomic(out / PLACES_FILE, places_json(places))
-        write_atomic(out / MANIFEST, embedded[-1].data)
-    if edition is not None:
-        write_site(config, edition)
     return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
                        edition, page_drifts(issue, places))

@@ -56,7 +56,7 @@ def build(issue: str | None, all_issues: bool, config_path: Path, encoding: str 
     """
     from .build import build_issue
     from .content import all_issues as every_issue, resolve_issue
-    from .render_html import write_portal
+    from .render_html import render_portal
 
     if issue and all_issues:
         raise click.UsageError("不能同时指定期次和 --all")
@@ -67,10 +67,11 @@ def build(issue: str | None, all_issues: bool, config_path: Path, encoding: str 
         click.echo(exc.diagnostic.format(), err=True)
         sys.exit(2)
     failed = 0
+    portal = render_portal(project) if project.multi else None
     for config, path in targets:
         diags = Diagnostics()
         try:
-            result = build_issue(config, path.name, diags, encoding=encoding)
+            result = build_issue(config, path.name, diags, encoding=encoding, portal=portal)
         except GazetteError as exc:
             diags.add(exc.diagnostic)
             result = None
@@ -86,8 +87,6 @@ def build(issue: str | None, all_issues: bool, config_path: Path, encoding: str 
         if result.site is not None:
             _echo_site(config, result.site)
         _echo_drifts(result)
-    if project.multi:
-        write_portal(project)
     if failed:
         sys.exit(1)
 
@@ -307,9 +306,35 @@ def sign(pdf: Path, key: Path, cert: Path, chain: tuple[Path, ...], reason: str 
     except GazetteError as exc:
         click.echo(exc.diagnostic.format(), err=True)
         sys.exit(1)
-    build_dir = config.build_dir.resolve()
-    source = pdf.resolve()
+    # Not resolved: build/<issue> is a link to the current generation (gazette.output), and
+    # the copy belongs beside the PDF as readers see it.
+    build_dir = Path(os.path.abspath(config.build_dir))
+    source = Path(os.path.abspath(pdf))
     folder = source.parent if source.is_relative_to(build_dir) else build_dir / "signed"
     out = folder / f"{source.stem}.signed.pdf"
     write_atomic(out, signed)
-    click.echo(f"已签名：{out.relative_to(config.root.resolve())}（{len(signed):,} 字节）")
+    click.echo(f"已签名：{out.relative_to(build_dir.parent)}（{len(signed):,} 字节）")
+
+
+@main.command()
+@click.argument("citation")
+@CONFIG_OPTION
+def cite(citation: str, config_path: Path) -> None:
+    """查找引用标识（如 yinchuan/2020/7/银政发〔2020〕71号）对应的网页和印刷版页码。
+
+    在已生成的网页版 build/site/ 中查找。退出码：0 找到，1 找不到。
+    """
+    from .cite import resolve
+    from .render_html import SITE_FOLDER, site_dir
+
+    project = _load(config_path)
+    config = project.gazette(citation.split("/", 1)[0]) or project.gazettes[0]
+    found = resolve(config, citation, site_dir(config))
+    if found is None:
+        click.echo(f"找不到引用标识“{citation}”：已生成的网页版中没有这篇公文"
+                   f"（格式：刊物/年份/期号/发文字号，先运行 gazette build）", err=True)
+        sys.exit(1)
+    click.echo(f"{found.citation}：{found.title}")
+    click.echo(f"网页版：{found.url or (site_dir(config).relative_to(config.root).as_posix() + '/' + found.web_path)}")
+    if found.printed:
+        click.echo(f"印刷版：{found.printed}")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from .diagnostics import Diagnostic, Diagnostics, GazetteError, Location, Severity
 from .pagestyle import PAGE_STYLES, STARTS, PageMetrics, metric_kinds
@@ -48,6 +49,16 @@ class Fonts:
     def all(self) -> tuple[Path, ...]:
         return (self.song, self.title, self.hei, self.hei_bold, self.fang, self.kai,
                 *self.fallback)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveOptions:
+    """How the print edition shows citation ids (gazette.cite) and whether it prints QR codes."""
+
+    citation: str = "colophon"
+    """notice: a small line at the end of each notice; colophon: the id pattern in the colophon;
+    none: only in the PDF metadata and the site's issue.json."""
+    qr: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +132,7 @@ class Config:
     """``back`` (last page) or ``inside-cover`` (封二)."""
     intro: tuple[str, ...] = ()
     """简介 paragraphs printed above the colophon."""
+    archive: ArchiveOptions = ArchiveOptions()
 
     @property
     def content_dir(self) -> Path:
@@ -250,11 +262,16 @@ _BLOCK_FIELDS = [
     Field("section_heads", to_bool, default=False, label="正文栏目标题"),
     Field("colophon_position", one_of("back", "inside-cover"), default="back",
           label="版权页位置"),
+    Field("archive", lambda v: v, label="存档"),
 ]
 _SINGLE_FIELDS = [*_BLOCK_FIELDS, Field("fonts", lambda v: v, required=True, label="字体")]
 _MULTI_FIELDS = [
     Field("gazettes", lambda v: v, required=True, label="各种公报"),
     Field("fonts", lambda v: v, required=True, label="字体"),
+]
+_ARCHIVE_FIELDS = [
+    Field("citation", one_of("notice", "colophon", "none"), default="colophon", label="引用标识"),
+    Field("qr", to_bool, default=False, label="二维码"),
 ]
 _LABEL_FIELDS = [
     Field("issue", _format("year", "number"), default="{year}年第{number}期", label="期号"),
@@ -440,6 +457,14 @@ def presentation(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple,
     return values
 
 
+def _id_from_site(site_url: str | None) -> str:
+    """A one-gazette project's id when config.yaml gives none: the site's host name without
+    www, gov and the country suffix (www.yinchuan.gov.cn → yinchuan), else ``gazette``."""
+    labels = [p for p in (urlparse(site_url or "").hostname or "").split(".")
+              if p not in ("www", "gov", "cn", "com", "org", "net")]
+    return labels[0] if labels and GAZETTE_ID.match(labels[0]) else "gazette"
+
+
 def _gazette(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, root: Path,
              fonts: Fonts | None, gazette_id: str | None, *, multi: bool) -> Config | None:
     fields = _BLOCK_FIELDS if multi else _SINGLE_FIELDS
@@ -450,6 +475,14 @@ def _gazette(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, roo
     identity = validate(doc, _GAZETTE_FIELDS, rel, diags, prefix=(*prefix, "gazette"),
                         code_area="config")
     looks = presentation(doc, rel, diags, prefix, root, DEFAULT_PRESENTATION)
+    archive = ArchiveOptions()
+    if block["archive"] is not None:
+        checked = validate(doc, _ARCHIVE_FIELDS, rel, diags, prefix=(*prefix, "archive"),
+                           code_area="config")
+        archive = ArchiveOptions(**checked) if checked else archive
+        if archive.qr and identity is not None and not identity["site_url"]:
+            diags.error("config.archive-qr", "印二维码需要网页版地址 gazette.site_url",
+                        Location(rel, doc.line_of(*prefix, "archive", "qr")))
     sections = block["sections"]
     if len(set(sections)) != len(sections):
         diags.error("config.duplicate-section", "栏目名称重复",
@@ -457,7 +490,7 @@ def _gazette(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, roo
     if identity is None or fonts is None or len(diags.errors) > before:
         return None
     if gazette_id is None:
-        gazette_id = identity["id"] or "gazette"
+        gazette_id = identity["id"] or _id_from_site(identity["site_url"])
     return Config(
         root=root,
         id=gazette_id,
@@ -471,6 +504,7 @@ def _gazette(doc: YamlDocument, rel: str, diags: Diagnostics, prefix: tuple, roo
         fonts=fonts,
         site_url=identity["site_url"],
         intro=identity["intro"],
+        archive=archive,
         **looks,
     )
 

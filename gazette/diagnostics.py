@@ -141,8 +141,11 @@ class GazetteError(Exception):
 
 
 def relative(path: Path, root: Path) -> str:
-    """The path as editors see it: relative to the project root when inside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """The path as editors see it: relative to the project root when inside it. A link is
+    named by where it is, not by what it points to (/dev/zero…)."""
+    for candidate in (path.parent.resolve() / path.name, path.resolve()):
+        try:
+            return candidate.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+    return str(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +16,14 @@ from .config import Config
 from .content import IssueMeta, NoticeMeta, NoticeSource, notice_files, read_issue_meta, read_notice
 from .diagnostics import Diagnostics, Location, relative
 from .markup import NoticeBody, render_body
+from .output import segment_problem
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _SLUG_DROP = re.compile(r"[〔〕\[\]（）()【】号第\s]+")
+_SLUG_UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]+")
+MAX_SLUG_CHARS = 60
+"""A permalink segment: at most 60 characters (180 bytes of UTF-8, under every file system's
+255-byte name limit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +70,34 @@ def format_date(date: dt.date) -> str:
 
 
 def slug_for(meta: NoticeMeta) -> str:
+    """The front matter's slug as written (validated by :func:`slug_problem`), or one derived
+    from the 发文字号 or the title that is always a single safe path segment."""
     if meta.slug:
         return meta.slug
-    if meta.doc_number:
-        text = _SLUG_DROP.sub("-", meta.doc_number).strip("-")
-        return re.sub(r"-{2,}", "-", text)
-    return _SLUG_DROP.sub("-", meta.title).strip("-")
+    text = _SLUG_DROP.sub("-", meta.doc_number or meta.title)
+    text = re.sub(r"-{2,}", "-", _SLUG_UNSAFE.sub("-", text)).strip("-.")
+    return text[:MAX_SLUG_CHARS].rstrip("-.")
+
+
+def reserved_slugs(key: str) -> set[str]:
+    """Names the issue's web folder already uses for its own files."""
+    return {"index.html", "issue.json", f"{key}.pdf"}
+
+
+def slug_problem(slug: str, key: str) -> str | None:
+    """Why ``slug`` cannot be a notice's folder in the issue's web folder (None if it can)."""
+    if problem := segment_problem(slug):
+        return problem
+    if len(slug) > MAX_SLUG_CHARS:
+        return f"过长（{len(slug)} 个字符，上限 {MAX_SLUG_CHARS}）"
+    if fold(slug) in {fold(name) for name in reserved_slugs(key)}:
+        return f"“{slug}”是网页版本期文件夹自己使用的名称"
+    return None
+
+
+def fold(name: str) -> str:
+    """Two slugs that are the same URL or file on a case-insensitive file system."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def load_issue(config: Config, issue_dir: Path, diags: Diagnostics,
@@ -84,7 +112,16 @@ def load_issue(config: Config, issue_dir: Path, diags: Diagnostics,
         body = render_body(source.body, rel=source.rel, body_line=source.body_line,
                            source_dir=path.parent, root=config.root,
                            chronicle=source.meta.kind == "chronicle", diags=diags)
-        notices.append(Notice(source, body, slug_for(source.meta)))
+        slug = slug_for(source.meta)
+        if problem := slug_problem(slug, issue_dir.name):
+            field = "slug" if source.meta.slug else ("doc_number" if source.meta.doc_number
+                                                     else "title")
+            diags.error("notice.slug", f"固定链接“{_shown(slug)}”不能用：{problem}",
+                        Location(source.rel, source.meta_lines.get(field)),
+                        "slug 只能是一段名称：不含“/”“\\”，不以“.”开头，不超过 "
+                        f"{MAX_SLUG_CHARS} 个字符，如 slug: 银政发-2020-71")
+            continue
+        notices.append(Notice(source, body, slug))
     if not notices and meta is not None:
         diags.error("issue.empty", "这一期没有任何稿件（.md 文件）",
                     Location(relative(issue_dir, config.root)))
@@ -103,6 +140,7 @@ def load_issue(config: Config, issue_dir: Path, diags: Diagnostics,
 def _check_unique(notices: list[Notice], diags: Diagnostics) -> None:
     seen_order: dict[tuple[str, int], Notice] = {}
     seen_slug: dict[str, Notice] = {}
+    # Two slugs differing only in case or width are one folder on macOS and Windows.
     for notice in notices:
         key = (notice.meta.section, notice.meta.order)
         if other := seen_order.get(key):
@@ -111,12 +149,18 @@ def _check_unique(notices: list[Notice], diags: Diagnostics) -> None:
                         Location(notice.source.rel, notice.source.meta_lines.get("order")),
                         "同一栏目内每篇稿件的 order 必须不同")
         seen_order.setdefault(key, notice)
-        if other := seen_slug.get(notice.slug):
+        if other := seen_slug.get(fold(notice.slug)):
             field = "slug" if notice.meta.slug else "doc_number"
             diags.error("issue.duplicate-notice",
                         f"与 {other.source.rel} 的发文字号或固定链接相同（{notice.slug}）",
                         Location(notice.source.rel, notice.source.meta_lines.get(field)))
-        seen_slug.setdefault(notice.slug, notice)
+        seen_slug.setdefault(fold(notice.slug), notice)
+
+
+def _shown(slug: str) -> str:
+    """A slug as it can be printed in one diagnostic line."""
+    text = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in slug)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def resolve_colophon(config: Config, meta: IssueMeta) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from .cite import citation_id
 from .config import Config, Project
 from .content import issue_dirs, read_issue_meta
 from .diagnostics import Diagnostics, Location, relative
 from .issue import Issue, Notice, format_date, load_issue
-from .output import build_lock, write_atomic
 from .render_pdf import PagePlace
 from .search import SearchDoc, SearchIndex, build_index
 from .templates import edition_environment, web_helpers
@@ -369,6 +369,8 @@ def issue_json(config: Config, site_issue: SiteIssue) -> dict:
                 "section": section.name,
                 "kind": notice.meta.kind,
                 "slug": notice.slug,
+                "citation": citation_id(config, site_issue.issue, notice),
+                "path": path,
                 "pages": ({"printed": place.folio, "pdf_first": place.first,
                            "pdf_last": place.last} if place else None),
                 "permalink": absolute_url(config, path) or path,
@@ -451,38 +453,17 @@ def _stamp(date: dt.date) -> str:
 def site_dir(config: Config) -> Path:
     """build/site/, or build/site/<gazette id>/ when the project holds several gazettes: each
     gazette's web edition is a whole site of its own that its office can publish alone."""
-    return config.build_dir / SITE_FOLDER / config.site_prefix
+    return config.build_dir / site_folder(config)
 
 
-def write_site(config: Config, site: Site) -> Path:
-    """Write the site to build/site/ file by file (atomically), then remove files it no
-    longer has, such as the page of a notice whose slug changed."""
-    out = site_dir(config)
-    with build_lock(out):
-        for path, data in site.files.items():
-            target = out / path
-            if isinstance(data, Path):
-                if _same_file(data, target):
-                    continue
-                data = data.read_bytes()
-            elif target.is_file() and target.stat().st_size == len(data) \
-                    and target.read_bytes() == data:
-                continue
-            write_atomic(target, data)
-        keep = {out / p for p in site.files}
-        for file in sorted(out.rglob("*"), reverse=True):
-            if file.name.startswith("."):
-                continue
-            if file.is_file() and file not in keep:
-                file.unlink()
-            elif file.is_dir() and not any(file.iterdir()):
-                file.rmdir()
-    return out
+def site_folder(config: Config) -> str:
+    """The web edition's folder relative to build/ (site, or site/<gazette id>)."""
+    return f"{SITE_FOLDER}/{config.id}" if config.multi else SITE_FOLDER
 
 
-def write_portal(project: Project) -> Path:
-    """build/site/index.html for a project of several gazettes: each gazette, its latest
-    issue and a link to its own site (build/site/<id>/)."""
+def render_portal(project: Project) -> bytes:
+    """build/site/index.html for a project of several gazettes: each gazette, its issues and
+    a link to its own site (build/site/<id>/)."""
     gazettes = []
     for config in project.gazettes:
         issues = []
@@ -495,17 +476,7 @@ def write_portal(project: Project) -> Path:
     env = edition_environment(project.gazettes[0])
     html = env.get_template("html/portal.html").render(gazettes=gazettes,
                                                        format_date=format_date)
-    out = project.build_dir / SITE_FOLDER
-    write_atomic(out / "index.html", html)
-    return out / "index.html"
-
-
-def _same_file(source: Path, target: Path) -> bool:
-    try:
-        a, b = source.stat(), target.stat()
-    except FileNotFoundError:
-        return False
-    return a.st_size == b.st_size and source.read_bytes() == target.read_bytes()
+    return html.encode("utf-8")
 
 
 def published_site(config: Config, diags: Diagnostics, current: SiteIssue,

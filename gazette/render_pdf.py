@@ -8,6 +8,7 @@ else (network, /etc/passwd, ../ escapes) is refused with a diagnostic naming the
 from __future__ import annotations
 
 import gc
+import os
 import logging
 import re
 import string
@@ -15,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from html import unescape
-from urllib.parse import unquote, urljoin, urlparse
+from urllib.parse import quote, unquote, urljoin, urlparse
 
 from .archive import PDF_VARIANT, SourceFile, pdf_attachments
+from .cite import citations, gazette_id, qr_codes
 from .config import Config
 from .pagestyle import PAGE_STYLES, PageMetrics  # noqa: F401  (re-exported for tests)
 from .diagnostics import Diagnostics, Location, relative
@@ -56,10 +58,16 @@ def font_faces(config: Config, url_for) -> tuple[list[dict], dict]:
 def render_print_html(issue: Issue, config: Config) -> str:
     env = edition_environment(config)
     metrics = config.page
-    faces, families = font_faces(config, lambda p: p.resolve().as_uri())
+    # Relative to the issue folder (WeasyPrint's base URL), so print.html is the same file
+    # in every checkout of the project.
+    base = issue.path.resolve()
+    faces, families = font_faces(
+        config, lambda p: quote(Path(os.path.relpath(p.resolve(), base)).as_posix()))
     context = {"config": config, "issue": issue, "m": metrics, "style": config.page_style,
                "font_faces": faces, "families": families,
                "heads": running_head_css(config, issue), "folio": folio_css(config),
+               "citations": citations(config, issue), "qr_codes": qr_codes(config, issue),
+               "citation_pattern": f"{gazette_id(config)}/{issue.meta.year}/{issue.meta.number}/〈发文字号〉",
                **print_helpers(config, metrics)}
     words = config.build_dir / ".cache" / "title-words.json"
     WORD_CACHE.load(words)
@@ -106,12 +114,16 @@ def folio_css(config: Config) -> str:
     return css_content(config.folio.format, {}, {"page": "counter(page)"})
 
 
-def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):
-    """A URL fetcher serving only files inside the project's layouts/, fonts/ and content/."""
+def _project_fetcher(allowed: tuple[Path, ...], refused: list[str],
+                     generated: frozenset[str] = frozenset()):
+    """A URL fetcher serving only files inside the project's layouts/, fonts/ and content/,
+    and the exact data: URIs gazette generated itself (``generated``, the QR codes)."""
     from weasyprint.urls import URLFetcher
 
     class ProjectFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url in generated:
+                return super().fetch(url, headers)
             parsed = urlparse(url)
             if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
                 path = Path(unquote(parsed.path)).resolve()
@@ -120,7 +132,7 @@ def _project_fetcher(allowed: tuple[Path, ...], refused: list[str]):
             refused.append(url)
             raise PermissionError(f"gazette refuses {url}")
 
-    return ProjectFetcher(allowed_protocols=("file",))
+    return ProjectFetcher(allowed_protocols=("file", "data") if generated else ("file",))
 
 
 def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
@@ -152,7 +164,8 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
     gc.disable()
     try:
         document = HTML(string=html, base_url=str(issue.path.resolve()) + "/",
-                        url_fetcher=_project_fetcher(allowed, refused)).render(
+                        url_fetcher=_project_fetcher(
+                            allowed, refused, frozenset(qr_codes(config, issue).values()))).render(
             font_config=font_config)
         justify_document(document)
         laid_out = element_pages(document)
@@ -176,6 +189,12 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
         diags.error("render.missing-glyph", f"随附字体中没有这些字符，印出来会是方框：{codes}",
                     Location("config.yaml"), "在 config.yaml 的 fonts.fallback 中加入含有这些字符的字体，"
                     "或请编辑核对这些字符")
+    for url, reason in dict.fromkeys(warnings.failed):
+        if url in refused:
+            continue
+        diags.error("render.resource-failed", f"排版时无法载入资源：{url or '（内嵌）'}：{reason}",
+                    _refusal_location(url, issue) if url else Location(f"content/{issue.meta.key}"),
+                    "图片文件可能已损坏或不是它的扩展名所说的格式；印刷版中它只会显示替代文字")
     for message in dict.fromkeys(warnings.messages):
         diags.warning("render.css", message, Location("layouts/print/print.css.j2"))
     return pdf, len(document.pages)
@@ -205,21 +224,29 @@ def _identifier(issue: Issue, config: Config) -> bytes:
 
 
 class _CaptureWarnings(logging.Handler):
-    """Collect WeasyPrint's warnings: missing glyphs separately, fetch refusals dropped
-    (they are reported from the fetcher with the URL)."""
+    """Collect WeasyPrint's warnings: missing glyphs and resources that failed to load
+    separately (a failed image would otherwise vanish into its alt text), fetch refusals
+    dropped (they are reported from the fetcher with the URL)."""
 
     _NOTDEF = re.compile(r'unsupported by fonts: "(.+)" \(U\+')
+    _FAILED = re.compile(r"Failed to load (?:image|stylesheet|inline SVG|attachment)"
+                         r"(?: at '?\"?([^'\" ]*)'?\"?)?\s*:\s*(.*)", re.DOTALL)
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
         self.missing_glyphs: list[str] = []
+        self.failed: list[tuple[str, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if match := self._NOTDEF.search(message):
             self.missing_glyphs.extend(match.group(1))
-        elif "gazette refuses" not in message and "Failed to load" not in message:
+        elif "gazette refuses" in message:
+            return
+        elif match := self._FAILED.search(message):
+            self.failed.append((match.group(1) or "", match.group(2).strip()[:200]))
+        else:
             self.messages.append(message)
 
 

@@ -7,6 +7,8 @@ so that later validation can point at the exact line of a bad field.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -93,15 +95,7 @@ def read_source(path: Path, rel: str, encoding: str | None = None) -> SourceText
     UTF-8 reads those correctly instead of turning them into mojibake (GB18030 decodes almost
     any bytes without complaint).
     """
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            _fail(rel, "source.too-large",
-                  f"文件过大（{size // 1024} KB，上限 {MAX_SOURCE_BYTES // 1024} KB），不像是稿件",
-                  "请确认选对了文件；公报稿件应是纯文本的 Markdown 文件")
-        data = path.read_bytes()
-    except OSError as exc:
-        _fail(rel, "source.unreadable", f"无法读取文件：{exc.strerror}")
+    data = read_capped(path, rel)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not encoding:
         _fail(rel, "source.encoding", "文件是 UTF-16 编码，不是 UTF-8",
               "请用编辑器将文件另存为 UTF-8，或在命令中加 --encoding utf-16", 1)
@@ -127,6 +121,35 @@ def read_source(path: Path, rel: str, encoding: str | None = None) -> SourceText
             pass
         _fail(rel, "source.encoding", "文件不是 UTF-8 编码", hint, line)
     return source
+
+
+def read_capped(path: Path, rel: str, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO (which would wait
+    forever for a writer) or a device such as /dev/zero (whose size ``stat`` reports as 0 and
+    which never ends) is refused; the read itself stops at ``limit + 1`` bytes whatever the
+    file claims.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        _fail(rel, "source.unreadable", f"无法读取文件：{exc.strerror}")
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            _fail(rel, "source.not-a-file",
+                  "这不是普通文件（可能是管道、设备或指向设备的链接），不能作为稿件读取",
+                  "请把它换成普通的文本文件")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            _fail(rel, "source.unreadable", f"无法读取文件：{exc.strerror}")
+    if len(data) > limit:
+        size = max(len(data), path.stat().st_size)
+        _fail(rel, "source.too-large",
+              f"文件过大（{size // 1024} KB，上限 {limit // 1024} KB），不像是稿件",
+              "请确认选对了文件；公报稿件应是纯文本的 Markdown 文件")
+    return data
 
 
 def _decoded(text: str, encoding: str, rel: str) -> SourceText:

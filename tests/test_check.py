@@ -4,6 +4,7 @@ and the corpus of bad inputs under tests/bad/."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -322,6 +323,10 @@ def make_case(name: str, dest: Path) -> tuple[Path, dict]:
     if size := expect.get("pad_to_bytes"):
         with open(root / expect["path"], "ab") as handle:
             handle.write(b"\n" + "填充".encode() * (size // 6))
+    if fifo := expect.get("mkfifo"):
+        os.mkfifo(root / fifo)
+    for link, target in expect.get("symlink", {}).items():
+        (root / link).symlink_to(target)
     return root, expect
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import pytest
+from PIL import Image
 
 from gazette.config import load_config
 from gazette.diagnostics import Diagnostics
@@ -530,10 +531,7 @@ def test_images_travel_with_their_notice_and_keep_their_alt_text(tmp_path):
     root = copy_project(tmp_path / "project")
     folder = root / "content" / SAMPLE
     (folder / "images").mkdir()
-    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-           b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-           b"\x00\x00\x00\x00IEND\xaeB`\x82")
-    (folder / "images" / "图1.png").write_bytes(png)
+    Image.new("RGB", (4, 3), "#c00").save(folder / "images" / "图1.png")  # a valid PNG
     notice = folder / "05-yinzhengfa-2020-71.md"
     notice.write_text(notice.read_text(encoding="utf-8") + "\n![奖励资金分布示意图](images/图1.png)\n",
                       encoding="utf-8")

@@ -4,12 +4,16 @@ field that reaches an edition, and WeasyPrint confined to the project's files.""
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import subprocess
+import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import yaml
 
 from gazette.config import load_config
 from gazette.content import find_issue, read_notice
@@ -21,6 +25,8 @@ from gazette.sources import load_yaml, read_source
 from gazette.templates import edition_environment, web_helpers
 
 from .conftest import SAMPLE, copy_project
+from .test_atomic import published
+from .test_check import BAD, CASES, make_case
 
 NOTICE = """---
 title: 银川市人民政府关于测试稿件的通知
@@ -388,3 +394,33 @@ def test_refused_resources_are_reported_at_the_notice_that_references_them(tmp_p
     first_line = notice.source.body_line + notice.source.body.count("\n") - 2
     assert [(d.location.path, d.location.line) for d in refused] == [
         (notice.source.rel, first_line), (notice.source.rel, first_line + 1)]
+
+
+# ------------------------------------------------- bad input through gazette build
+
+BUILD_CASES = [name for name in CASES
+               if yaml.safe_load((BAD / name / "expect.yaml").read_text(encoding="utf-8"))
+               .get("build")]
+
+
+@pytest.mark.parametrize("name", BUILD_CASES)
+def test_bad_input_fails_the_build_and_keeps_the_previous_outputs(name, tmp_path, sample_build):
+    """`gazette build` on every case marked `build: true`: exit 1, the diagnostic with file
+    and line, no traceback, and the previous good build byte for byte."""
+    result, _ = sample_build
+    root, expect = make_case(name, tmp_path / "p")
+    shutil.copytree(result.pdf_path.parent.parent, root / "build", symlinks=True)
+    before = published(root / "build")
+    assert f"{SAMPLE}/{SAMPLE}.pdf" in before and "site/index.html" in before
+    run = subprocess.run([sys.executable, "-m", "gazette", "build", SAMPLE, "-c",
+                          str(root / "config.yaml")], capture_output=True, text=True, timeout=300)
+    output = run.stdout + run.stderr
+    assert run.returncode == 1, output
+    assert "Traceback" not in output
+    where = expect["path"] + (f":{expect['line']}" if expect["line"] else "")
+    assert f"{where}: 错误[{expect['code']}]" in output, output
+    assert "未写入任何文件" in output
+    assert published(root / "build") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]
+    assert sorted(p.name for p in root.iterdir()) == ["build", "config.yaml", "content", "fonts",
+                                                      "layouts"]

@@ -18,6 +18,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from ..diagnostics import Diagnostics, Location
+from ..images import image_problem
 from ..typography import OPENING
 from . import blocks, render, roles
 
@@ -322,9 +323,13 @@ def _check_images(inline: Token, block: Token, context: _Context) -> None:
         if not path.is_relative_to(context.root.resolve() / "content"):
             context.diags.error("image.outside", f"图片路径超出了 content/ 目录：{src}", location)
             child.attrSet("src", "")
-        elif not path.is_file():
+        elif not path.exists():
             context.diags.error("image.missing", f"找不到图片文件：{src}", location,
                                 "检查文件名和相对路径（相对于这篇稿件所在的文件夹）")
+        elif problem := image_problem(path):
+            context.diags.error("image.invalid", f"图片不能使用：{src}：{problem}", location,
+                                "印刷版和网页版都不会收录这张图片；请换成正常的 PNG、JPEG 或不含脚本和外部引用的 SVG")
+            child.attrSet("src", "")
         else:
             context.images.append(path)
         if not child.content.strip():
