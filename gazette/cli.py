@@ -325,7 +325,7 @@ def cite(citation: str, config_path: Path) -> None:
     在已生成的网页版 build/site/ 中查找。退出码：0 找到，1 找不到。
     """
     from .cite import resolve
-    from .render_html import SITE_FOLDER, site_dir
+    from .render_html import site_dir
 
     project = _load(config_path)
     config = project.gazette(citation.split("/", 1)[0]) or project.gazettes[0]
