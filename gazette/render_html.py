@@ -214,7 +214,7 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
                 cache.pages[site_issue.key] = ((site_issue, older, newer), pages)
         html.update(pages)
         files.update(issue_files(config, site_issue))
-        docs += search_docs(site_issue)
+        docs += search_docs(site_issue, config.name)
     html["index.html"] = renderer.page("html/home.html", "index.html", issues=issues)
     html[SEARCH_PAGE] = renderer.page("html/search.html", SEARCH_PAGE)
     search = build_index(docs) if index else None
@@ -223,6 +223,7 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
     files.update(_feeds(renderer, issues))
     script = (config.layouts_dir / "html" / "search.js").read_bytes()
     files["assets/search.js"] = script
+    files["assets/highlight.js"] = (config.layouts_dir / "html" / "highlight.js").read_bytes()
     files["assets/site.css"] = renderer.env.get_template("html/site.css.j2").render(
         roles=WEB_ROLES, stacks=font_stacks(config)).encode("utf-8")
     font_set = None
@@ -389,7 +390,7 @@ def issue_json(config: Config, site_issue: SiteIssue) -> dict:
     }
 
 
-def search_docs(site_issue: SiteIssue) -> list[SearchDoc]:
+def search_docs(site_issue: SiteIssue, gazette: str) -> list[SearchDoc]:
     docs = []
     for section in site_issue.issue.sections:
         for notice in section.notices:
@@ -401,7 +402,8 @@ def search_docs(site_issue: SiteIssue) -> list[SearchDoc]:
                 path=site_issue.notice_path(notice), title=meta.title,
                 doc_number=meta.doc_number, issue=site_issue.issue.meta.label,
                 section=section.name, date=meta.date.isoformat() if meta.date else None,
-                text="\n".join(p for p in parts if p)))
+                text="\n".join(p for p in parts if p), year=site_issue.issue.meta.year,
+                gazette=gazette, issuers=tuple(meta.issuers)))
     return docs
 
 
@@ -417,7 +419,8 @@ def _search_chars(page: dict[str, set[str]], docs: list[SearchDoc],
     for doc in docs:
         add("fang", doc.text)
         add("song", doc.title)
-        add("ui", f"{doc.doc_number or ''}{doc.issue}{doc.section}{doc.date or ''}")
+        add("ui", f"{doc.doc_number or ''}{doc.issue}{doc.section}{doc.gazette}{doc.year}")
+        add("ui", "".join(doc.issuers))
     add("ui", "".join(ch for ch in script if ord(ch) > 0x2000))
     add("ui", "0123456789年月日")
     return chars

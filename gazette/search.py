@@ -9,7 +9,8 @@ Both sides normalise the same way (:func:`normalize`, mirrored in layouts/html/s
 lower case, and only letters and digits kept, so 〔2020〕, [2020] and （2020） all match.
 
 Files (paths relative to the site root):
-- search/docs.json: the notices (title, 文号, issue, section, date, page path) and the shard count;
+- search/docs.json: the notices (title, 文号, issue, section, date, year, gazette, issuers, page
+  path) and the shard count; search.js filters on these fields;
 - search/g/<n>.json: postings, ``{"营商": [doc, count, doc, count, …], …}``, sharded by a hash
   of the key so a query loads only the shards of its own pairs;
 - search/t/<doc>.txt: each notice's plain text, fetched only for results being shown.
@@ -40,6 +41,9 @@ class SearchDoc:
     date: str | None
     text: str
     """Everything a reader can read on the page: title, 文号, body, tables, signature."""
+    year: int | None = None
+    gazette: str = ""
+    issuers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +105,8 @@ def build_index(docs: list[SearchDoc]) -> SearchIndex:
         "search/docs.json": _json({
             "version": 1, "shards": shards,
             "docs": [{"path": d.path, "title": d.title, "doc_number": d.doc_number,
-                      "issue": d.issue, "section": d.section, "date": d.date} for d in docs],
+                      "issue": d.issue, "section": d.section, "date": d.date, "year": d.year,
+                      "gazette": d.gazette, "issuers": list(d.issuers)} for d in docs],
         }),
     }
     for number, bucket in enumerate(buckets):

@@ -26,6 +26,7 @@ from gazette.webfonts import WEB_ROLES, role_texts
 
 from .conftest import SAMPLE, copy_project
 from .pdftext import PdfPages, squash
+from .search_queries import QUERIES
 
 TITLE_71 = "银川市人民政府关于兑现工业创新驱动转型升级奖励资金的决定"
 
@@ -119,7 +120,7 @@ def test_search_lands_on_the_notice(page, base_url, query, doc_number):
     status = page.locator("#search-status").inner_text()
     assert re.match(r"找到 \d+ 篇公文", status)
     first.locator("a.result-title").click()
-    page.wait_for_url("**/2020/7/*/")
+    page.wait_for_url("**/2020/7/*/?hl=*")
     assert page.locator(".gw-docno").inner_text() == doc_number
 
 
@@ -670,3 +671,62 @@ def test_previous_and_next_run_across_issues(tmp_path):
                      + r'"><span class="pager-label">下一篇（2020年第8期）', last_page)
     newest = site.files[new.notice_path(new.issue.notices[-1]) + "index.html"].decode()
     assert 'rel="next"' not in newest and "已是最新一篇" in newest
+
+
+def _search(page, base_url: str, query: str, **filters) -> None:
+    params = "&".join(f"{k}={quote(v)}" for k, v in filters.items())
+    page.goto(base_url + "search/?q=" + quote(query) + ("&" + params if params else ""))
+    page.wait_for_function("/找到|没有/.test(document.getElementById('search-status').textContent)")
+
+
+def test_the_search_query_set_finds_each_expected_notice_first(page, base_url):
+    """Every query of tests/search_queries.py (36, README: 搜索) puts its notice first."""
+    missed = []
+    for query, slug in QUERIES:
+        _search(page, base_url, query)
+        first = page.locator(".search-result a.result-title").first
+        found = unquote(first.get_attribute("href")).split("?")[0].rstrip("/").rsplit("/", 1)[-1] \
+            if first.count() else None
+        if found != slug:
+            missed.append((query, found, slug))
+    assert len(QUERIES) >= 30 and not missed
+
+
+def test_search_words_are_anded_and_results_carry_dates(page, base_url):
+    _search(page, base_url, "食品安全 方案")
+    titles = page.locator(".search-result a.result-title").all_inner_texts()
+    assert titles and all(t for t in titles)
+    for result in page.locator(".search-result").all():  # both words, in the title or the text
+        text = result.inner_text()
+        assert "食品安全" in text.replace("\n", "") or "方案" in text
+    meta = page.locator(".search-result .result-meta").first.inner_text()
+    assert re.search(r"20\d\d年\d{1,2}月\d{1,2}日", meta)
+    _search(page, base_url, "食品安全 这个词不在公报里")
+    assert page.locator(".search-result").count() == 0
+
+
+def test_search_filters_by_section_issuer_and_year(page, base_url):
+    _search(page, base_url, "方案")
+    everything = page.locator(".search-result").count()
+    _search(page, base_url, "方案", section="人事任免")
+    assert page.locator(".search-result").count() == 0
+    _search(page, base_url, "方案", issuer="中共银川市委办公室")
+    some = page.locator(".search-result .result-meta").all_inner_texts()
+    assert 0 < len(some) < everything
+    assert page.locator("#f-issuer").input_value() == "中共银川市委办公室"
+    _search(page, base_url, "", year="2020", section="人事任免")  # a filter alone lists notices
+    assert page.locator(".search-result a.result-title").all_inner_texts() == [
+        "银川市人民政府关于朱丽莉等同志任职的通知"]
+    page.select_option("#f-section", "")
+    page.wait_for_function("document.querySelectorAll('.search-result').length > 1")
+    assert "人事任免" not in unquote(page.url)  # the address follows the filters
+
+
+def test_a_search_result_highlights_the_words_on_the_notice(page, base_url):
+    _search(page, base_url, "营商环境 先进集体")
+    page.locator(".search-result a.result-title").first.click()
+    page.wait_for_url("**/2020/7/*/?hl=*")
+    marks = page.locator("article mark.hl").all_inner_texts()
+    assert "营商环境" in marks and "先进集体" in marks
+    first = page.locator("article mark.hl").first
+    assert 0 <= first.evaluate("m => m.getBoundingClientRect().top") < 800

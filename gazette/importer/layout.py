@@ -49,7 +49,8 @@ def find_furniture(source: Source) -> dict[int, str]:
             text = strip_marks(other.text).strip()
             if other.no in kinds or not _head_shaped(text):
                 continue
-            if source.kind == "pdf" and other.page != line.page:
+            if source.kind == "pdf" and (other.page != line.page or
+                                         not _in_margin(other, source)):
                 continue
             near.append(other)
     recurring = Counter(_shape(strip_marks(line.text)) for line in near)

@@ -115,6 +115,7 @@ def _blocks(numbers: list[int], lines: dict[int, Line], width: int, doc: Documen
     """Paragraphs, tables and (in attached texts of a PDF) titles set larger than the text."""
     blocks: list[Block] = []
     margins = _margins(numbers, lines)
+    rights = _column_rights(numbers, lines)
     index = 0
     while index < len(numbers):
         run = _table_run(numbers, index, lines)
@@ -148,20 +149,24 @@ def _blocks(numbers: list[int], lines: dict[int, Line], width: int, doc: Documen
             continue
         previous = blocks[-1] if blocks and blocks[-1].kind == "p" else None
         indented = _indented(lines[no], margins)
-        if previous and previous.texts[0].startswith("附件") and ATTACHMENT_ITEM.match(text):
-            previous.texts[0] = previous.texts[0].rstrip("\n") + "\n" + text + "\n"
+        if previous and previous.texts[0].startswith("附件") and (
+                ATTACHMENT_ITEM.match(text) or not previous.texts[0].rstrip("\n").endswith(
+                    ("）", "。", ")"))) and not text.startswith("附件"):
+            glue = "\n" if ATTACHMENT_ITEM.match(text) else ""
+            previous.texts[0] = previous.texts[0].rstrip("\n") + glue + text + "\n"
             previous.lines.append(no)
             index += 1
             continue
         text = ARTICLE.sub(lambda m: m[1] + "\u3000", text)
-        positioned = lines[no].page in margins
+        positioned = (lines[no].page, lines[no].column) in margins
         opens = indented if positioned else _starts_paragraph(text)
         if previous and not opens and not previous.texts[-1].endswith("\n"):
             previous.texts[0] = _join(previous.texts[0], text)
             previous.lines.append(no)
         else:
             blocks.append(Block("p", [text], [no]))
-        if _ends_paragraph(text, width, positioned=positioned):
+        if _ends_paragraph(text, width, positioned=positioned) if not positioned else \
+                _short_of_column(lines[no], rights):
             blocks[-1].texts[0] += "\n"
         index += 1
     for block in blocks:
@@ -177,25 +182,44 @@ def _join(left: str, right: str) -> str:
     return left + right
 
 
-def _margins(numbers: list[int], lines: dict[int, Line]) -> dict[int | None, float]:
-    """The left edge of the running text on each page of a PDF (none for plain text): the
-    leftmost start among lines in the body size."""
+def _margins(numbers: list[int], lines: dict[int, Line]) -> dict[tuple, float]:
+    """The left edge of the running text in each column of each page of a PDF (none for
+    plain text): the leftmost start among lines in the body size."""
     sizes = [lines[no].size for no in numbers if lines[no].size]
     if not sizes:
         return {}
     body = max(set(sizes), key=sizes.count)
-    edges: dict[int | None, float] = {}
+    edges: dict[tuple, float] = {}
     for no in numbers:
         line = lines[no]
         if line.x is not None and line.size == body:
-            edges[line.page] = min(edges.get(line.page, line.x), line.x)
+            key = (line.page, line.column)
+            edges[key] = min(edges.get(key, line.x), line.x)
     return edges
 
 
-def _indented(line: Line, margins: dict[int | None, float]) -> bool:
+def _column_rights(numbers: list[int], lines: dict[int, Line]) -> dict[tuple, float]:
+    """The right edge of the running text in each column of each page of a PDF."""
+    edges: dict[tuple, float] = {}
+    for no in numbers:
+        line = lines[no]
+        if line.right is not None:
+            key = (line.page, line.column)
+            edges[key] = max(edges.get(key, line.right), line.right)
+    return edges
+
+
+def _short_of_column(line: Line, rights: dict[tuple, float]) -> bool:
+    """A PDF line that stops a character and a half or more before its column's right edge
+    is the last line of its paragraph."""
+    edge = rights.get((line.page, line.column))
+    return edge is None or line.right is None or line.right < edge - (line.size or 10) * 1.5
+
+
+def _indented(line: Line, margins: dict[tuple, float]) -> bool:
     """A PDF line starting a character or more right of the page's text edge opens a
     paragraph (first-line indent, or a centred heading)."""
-    edge = margins.get(line.page)
+    edge = margins.get((line.page, line.column))
     return edge is not None and line.x is not None and line.size is not None and \
         line.x - edge > line.size * 0.8
 

@@ -19,6 +19,12 @@ class Line:
     x: float | None = None
     y: float | None = None
     page_start: bool = False
+    column: int = 0
+    right: float | None = None
+    """Where the line ends on the page (PDF): a line ending short of its column ends a
+    paragraph."""
+    """0 on a one-column page or in the left column, 1 in the right column, -1 for a line
+    across both columns of a two-column page."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ def _read_pdf(path: Path) -> list[Line]:
     from pdfminer.layout import LAParams, LTChar, LTTextContainer, LTTextLine
 
     try:
-        pages = list(extract_pages(str(path), laparams=LAParams(line_margin=0.3)))
+        pages = list(extract_pages(str(path), laparams=LAParams(line_margin=0.3, char_margin=1.0)))
     except Exception as exc:  # pdfminer raises many unrelated types for a broken file
         raise GazetteError.at("import.source", f"无法读取 PDF：{exc}", str(path)) from None
     out: list[Line] = []
@@ -74,10 +74,11 @@ def _read_pdf(path: Path) -> list[Line]:
             visit(item)
         width = page.width
         two_columns = _two_columns(rows, width)
-        for index, (x, y, size, bold, text) in enumerate(_visual_lines(rows, width,
-                                                                       two_columns)):
+        for index, (x, y, size, bold, text, column, right) in enumerate(
+                _visual_lines(rows, width, two_columns, page.height)):
             out.append(Line(len(out) + 1, text, page_no, round(size, 1), bold, round(x, 1),
-                            round(y, 1), page_start=index == 0))
+                            round(y, 1), page_start=index == 0, column=column,
+                            right=round(right, 1)))
     if not any(line.text.strip() for line in out):
         raise GazetteError.at("import.source", "PDF 中没有文字层（可能是扫描件），无法导入",
                               str(path))
@@ -85,26 +86,62 @@ def _read_pdf(path: Path) -> list[Line]:
 
 
 def _column(row, width: float, two_columns: bool) -> int:
-    return 1 if two_columns and row[0] >= width * 0.45 else 0
+    """-1 full width (crosses the gutter, or is centred on the page like a 文号 line), 0 left
+    column, 1 right column."""
+    if not two_columns:
+        return 0
+    x0, x1 = row[0], row[2]
+    if (x0 < width / 2 - 10 and x1 > width / 2 + 10) or abs((x0 + x1) / 2 - width / 2) < 12:
+        return -1
+    return 1 if x0 >= width * 0.45 else 0
 
 
-def _visual_lines(rows, width: float, two_columns: bool):
+def _visual_lines(rows, width: float, two_columns: bool, height: float):
     """Fragments printed on one baseline (a 目录 title, its leaders and its page number) make
-    one line; a two-column page is read left column first."""
-    rows = sorted(rows, key=lambda r: (_column(r, width, two_columns), r[1], r[0]))
+    one line. A two-column page is read in bands: full-width lines (titles, 文号, tables)
+    close a band, whose left column is read before its right column."""
     merged: list[list] = []
-    for x, y, x1, text, size, bold in rows:
-        column = _column((x,), width, two_columns)
-        last = merged[-1] if merged else None
-        if last and last[5] == column and abs(last[1] - y) < 2.5:
+    for x, y, x1, text, size, bold in sorted(rows, key=lambda r: (r[1], r[0])):
+        column = _column((x, y, x1), width, two_columns)
+        same = [m for m in merged if abs(m[1] - y) < 2.5 and
+                (m[5] == column or not two_columns)]
+        if same:
+            last = same[-1]
             gap = x - last[6]
             last[4] = last[4] + ("" if gap < size * 0.6 else " " if gap < size * 2.5
                                  else "\t") + text.strip()
-            last[6] = x1
+            last[6] = max(last[6], x1)
             last[2] = max(last[2], size)
             continue
         merged.append([x, y, size, bold, text.strip(), column, x1])
-    return [(m[0], m[1], m[2], m[3], m[4]) for m in merged]
+    ordered: list[list] = []
+    band: list[list] = []
+    for row in merged:
+        if row[5] == -1:
+            ordered += _read_band(band, height) + [row]
+            band = []
+        else:
+            band.append(row)
+    ordered += _read_band(band, height)
+    return [(m[0], m[1], m[2], m[3], m[4], m[5], m[6]) for m in ordered]
+
+
+def _read_band(band: list[list], height: float) -> list[list]:
+    """Left column, then right column. Lines set below both columns after a gap (a note after
+    the text) come last; the left column may run one line longer than the right one.
+    Folios and running heads in the margins do not count."""
+    right_end = max((r[1] for r in band if r[5] == 1 and height * 0.08 < r[1] < height * 0.9),
+                    default=None)
+    if right_end is None:
+        return sorted(band, key=lambda r: (r[1], r[0]))
+    left = sorted((r for r in band if r[5] == 0), key=lambda r: r[1])
+    after: list[list] = []
+    for previous, row in zip([None, *left], left):
+        if row[1] > right_end + 4 and (previous is None or row[1] - previous[1] > row[2] * 2.2):
+            after = [r for r in left if r[1] >= row[1]]
+            break
+    columns = [r for r in band if r not in after]
+    return sorted(columns, key=lambda r: (r[5], r[1], r[0])) + sorted(after, key=lambda r: r[1])
 
 
 def _two_columns(rows, width: float) -> bool:

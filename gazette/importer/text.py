@@ -19,7 +19,7 @@ DOC_NUMBER = re.compile(r"^([^\s，。；：、（）()]{1,16}?)\s*[〔\[［【(
                         r"\s*(?:第\s*)?(\d{1,4})\s*号$")
 ORDER_NUMBER = re.compile(r"^第\s*(\d{1,4})\s*号$")
 NOTE = re.compile(r"^[（(]\s*(此件[^）)]*)\s*[）)]$")
-LEADERS = re.compile(r"(?:\s*[.．…·。⋯]{3,}\s*|\t+\s*)(\d{1,4})\s*$")
+LEADERS = re.compile(r"(?:\s*[.．…·⋯]{2,}\s*|\t+\s*)(\d{1,4})\s*$")
 SECTION = re.compile(r"^【\s*([^】]+?)\s*】\s*(.*)$")
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\(\S{1,3}\)|"
                      r"\d{1,2}[.．、](?!\d)|（\d{1,2}）|第[一二三四五六七八九十百]+[章节条])")

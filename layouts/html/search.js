@@ -1,11 +1,14 @@
 // Search across all issues in the browser, with the character-bigram index that
-// gazette/search.py writes to search/. A notice matches when it holds every character pair of
-// the query; its text is then fetched to confirm the exact phrase and to show it in context.
+// gazette/search.py writes to search/. The query is split into words at spaces; a notice
+// matches when it holds every character pair of every word, and its text is then fetched to
+// confirm each word and to show the first in context. Filters (year, gazette, section,
+// issuer) narrow the candidates by the fields of search/docs.json.
 "use strict";
 (function () {
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "../";
   var PAGE = 20;
+  var FILTERS = ["year", "gazette", "section", "issuer"];
   var form = document.querySelector(".search-form");
   var input = document.getElementById("search-q");
   var status = document.getElementById("search-status");
@@ -28,6 +31,20 @@
     return { chars: out, map: map };
   }
   function normalize(text) { return normalizeWithMap(text).chars.join(""); }
+
+  // The words of a query, normalised, longest first, without repeats or words inside others.
+  // A 文号 typed without its year (银政干发19号) splits where the number starts, so it finds
+  // 银政干发〔2020〕19号.
+  function wordsOf(raw) {
+    var words = [];
+    raw.split(/[\s\u3000]+/).map(normalize).forEach(function (w) {
+      w.split(/(?<=\p{Script=Han})(?=[0-9])/u).forEach(function (part) { if (part) words.push(part); });
+    });
+    words.sort(function (a, b) { return b.length - a.length; });
+    return words.filter(function (w, i) {
+      return !words.slice(0, i).some(function (longer) { return longer.indexOf(w) >= 0; });
+    });
+  }
 
   function keysOf(norm) {
     var chars = Array.from(norm);
@@ -62,39 +79,57 @@
     });
   }
 
-  // The first occurrence of the normalised query in raw text, as [start, end) in the raw text.
-  function locate(raw, query) {
+  // Every occurrence of the normalised words in raw text, as [start, end) in the raw text.
+  function locateAll(raw, words) {
     var n = normalizeWithMap(raw);
     var text = n.chars.join("");
-    var at = text.indexOf(query);
-    if (at < 0) return null;
-    var first = Array.from(text.slice(0, at)).length;
-    var last = first + Array.from(query).length - 1;
-    var end = n.map[last];
-    return [n.map[first], end + String.fromCodePoint(raw.codePointAt(end)).length];
+    var spans = [];
+    words.forEach(function (word) {
+      var from = 0, at;
+      while ((at = text.indexOf(word, from)) >= 0) {
+        var first = Array.from(text.slice(0, at)).length;
+        var last = first + Array.from(word).length - 1;
+        var end = n.map[last];
+        spans.push([n.map[first], end + String.fromCodePoint(raw.codePointAt(end)).length]);
+        from = at + word.length;
+      }
+    });
+    spans.sort(function (a, b) { return a[0] - b[0]; });
+    return spans;
   }
 
-  function highlight(raw, query) {
-    var span = locate(raw, query);
-    if (!span) return escapeHTML(raw);
-    return escapeHTML(raw.slice(0, span[0])) + "<mark>" + escapeHTML(raw.slice(span[0], span[1])) +
-      "</mark>" + escapeHTML(raw.slice(span[1]));
+  function highlight(raw, words) {
+    var out = "", pos = 0;
+    locateAll(raw, words).forEach(function (span) {
+      if (span[0] < pos) return;
+      out += escapeHTML(raw.slice(pos, span[0])) + "<mark>" + escapeHTML(raw.slice(span[0], span[1])) + "</mark>";
+      pos = span[1];
+    });
+    return out + escapeHTML(raw.slice(pos));
   }
 
-  // Prefer an occurrence in the body: the text starts with the title and the 文号, which the
-  // result already shows.
-  function snippet(text, query, doc) {
+  // The first occurrence of the words in the body, in context. The text starts with the title
+  // and the 文号, which the result already shows; a snippet starts at a line or after a stop,
+  // never in the middle of a 文号.
+  function snippet(text, words, doc) {
     var skip = 0;
     [doc.title, doc.doc_number].forEach(function (line) {
       if (line && text.indexOf(line + "\n", skip) === skip) skip += line.length + 1;
     });
-    var span = locate(text.slice(skip), query);
-    if (span) span = [span[0] + skip, span[1] + skip];
-    else span = locate(text, query);
-    if (!span) return null;
-    var start = Math.max(0, span[0] - 40), end = Math.min(text.length, span[1] + 60);
+    var spans = locateAll(text.slice(skip), words);
+    var offset = skip;
+    if (!spans.length) { spans = locateAll(text, words); offset = 0; }
+    if (!spans.length) return "";
+    var at = spans[0][0] + offset;
+    var lineStart = text.lastIndexOf("\n", at - 1) + 1;
+    var start = Math.max(lineStart, at - 40);
+    if (start > lineStart) {
+      var stop = text.slice(start, at).search(/[，。；：、]/);
+      if (stop >= 0) start += stop + 1;
+    }
+    var end = Math.min(text.length, at + 80);
     var piece = text.slice(start, end).replace(/\s+/g, " ");
-    return (start > 0 ? "…" : "") + highlight(piece, query) + (end < text.length ? "…" : "");
+    return (start > 0 ? "…" : "") + highlight(piece, words) + (end < text.length ? "…" : "");
   }
 
   function intersect(postings) {
@@ -111,14 +146,21 @@
     return result || {};
   }
 
-  function render(query, results, shown) {
+  function formatDate(iso) {
+    var p = iso.split("-");
+    return +p[0] + "年" + +p[1] + "月" + +p[2] + "日";
+  }
+
+  function render(words, results, shown) {
     list.innerHTML = "";
+    var hl = words.length ? "?hl=" + encodeURIComponent(words.join(" ")) : "";
     results.slice(0, shown).forEach(function (r) {
       var li = document.createElement("li");
       li.className = "search-result";
-      var meta = [r.doc.doc_number, r.doc.issue, r.doc.section].filter(Boolean).join(" · ");
-      li.innerHTML = '<a class="result-title song" href="' + escapeHTML(root + encodeURI(r.doc.path)) +
-        '">' + highlight(r.doc.title, query) + "</a>" +
+      var meta = [r.doc.doc_number, r.doc.date ? formatDate(r.doc.date) : "", r.doc.issue,
+                  r.doc.section].filter(Boolean).join(" · ");
+      li.innerHTML = '<a class="result-title song" href="' +
+        escapeHTML(root + encodeURI(r.doc.path) + hl) + '">' + highlight(r.doc.title, words) + "</a>" +
         '<p class="result-meta ui">' + escapeHTML(meta) + "</p>" +
         (r.snippet ? '<p class="result-snippet">' + r.snippet + "</p>" : "");
       list.appendChild(li);
@@ -129,50 +171,111 @@
       button.type = "button";
       button.className = "ui more";
       button.textContent = "显示更多结果";
-      button.addEventListener("click", function () { show(query, results, shown + PAGE); });
+      button.addEventListener("click", function () { show(words, results, shown + PAGE); });
       more.appendChild(button);
       list.appendChild(more);
     }
   }
 
-  function show(query, results, shown) {
+  function show(words, results, shown) {
     var pending = results.slice(0, shown).filter(function (r) { return r.snippet === undefined; });
     return Promise.all(pending.map(function (r) {
+      if (!words.length) { r.snippet = ""; return null; }
       return fetchJSON("search/t/" + r.id + ".txt").then(function (text) {
-        r.snippet = snippet(text, query, r.doc);
+        // A notice can hold every pair of a word without the word itself: drop it.
+        var norm = normalize(text);
+        var all = words.every(function (w) { return norm.indexOf(w) >= 0; });
+        r.snippet = all ? snippet(text, words, r.doc) : null;
       }, function () { r.snippet = ""; });
     })).then(function () {
-      // A notice can hold every pair of the query without the phrase itself: drop it.
       var confirmed = results.filter(function (r) { return r.snippet !== null; });
       status.textContent = confirmed.length ? "找到 " + confirmed.length + " 篇公文"
-        : "没有找到包含“" + input.value.trim() + "”的公文。";
-      render(query, confirmed, shown);
+        : "没有找到" + (words.length ? "包含“" + input.value.trim() + "”" : "符合条件") + "的公文。";
+      render(words, confirmed, shown);
     });
   }
 
+  function filterValues() {
+    var values = {};
+    FILTERS.forEach(function (name) {
+      var select = document.getElementById("f-" + name);
+      if (select && select.value) values[name] = select.value;
+    });
+    return values;
+  }
+
+  function passes(doc, filters) {
+    if (filters.year && String(doc.year) !== filters.year) return false;
+    if (filters.gazette && doc.gazette !== filters.gazette) return false;
+    if (filters.section && doc.section !== filters.section) return false;
+    if (filters.issuer && (doc.issuers || []).indexOf(filters.issuer) < 0) return false;
+    return true;
+  }
+
+  function score(doc, words, count) {
+    var number = doc.doc_number ? normalize(doc.doc_number) : "";
+    var title = normalize(doc.title);
+    var inAll = function (field) { return words.every(function (w) { return field.indexOf(w) >= 0; }); };
+    if (number && inAll(number)) return 1e6 + count;
+    if (inAll(number + title)) return 1e5 + count;
+    return count;
+  }
+
   function search(raw) {
-    var query = normalize(raw);
+    var words = wordsOf(raw);
+    var filters = filterValues();
     list.innerHTML = "";
-    if (!query) { status.textContent = raw.trim() ? "请输入汉字、字母或数字。" : ""; return; }
+    if (!words.length && !Object.keys(filters).length) {
+      status.textContent = raw.trim() ? "请输入汉字、字母或数字。" : "";
+      return Promise.resolve();
+    }
     status.textContent = "正在搜索……";
-    fetchJSON("search/docs.json").then(function (index) {
-      var keys = keysOf(query);
+    return fetchJSON("search/docs.json").then(function (index) {
+      var keys = [];
+      words.forEach(function (w) { keysOf(w).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
       var shards = keys.map(function (k) { return "search/g/" + shardOf(k, index.shards) + ".json"; });
       return Promise.all(shards.map(fetchJSON)).then(function (loaded) {
-        var postings = keys.map(function (k, i) { return loaded[i][k] || []; });
-        var found = intersect(postings);
-        var results = Object.keys(found).map(function (id) {
+        var found;
+        if (keys.length) {
+          found = intersect(keys.map(function (k, i) { return loaded[i][k] || []; }));
+        } else {
+          found = {};
+          index.docs.forEach(function (d, i) { found[i] = 0; });
+        }
+        var results = Object.keys(found).filter(function (id) {
+          return passes(index.docs[id], filters);
+        }).map(function (id) {
           var doc = index.docs[id];
-          var score = found[id];
-          if (doc.doc_number && normalize(doc.doc_number).indexOf(query) >= 0) score += 100000;
-          if (normalize(doc.title).indexOf(query) >= 0) score += 10000;
-          return { id: +id, doc: doc, score: score };
+          return { id: +id, doc: doc, score: score(doc, words, found[id]) };
         });
-        results.sort(function (a, b) { return b.score - a.score || a.id - b.id; });
-        return show(query, results, PAGE);
+        results.sort(function (a, b) {
+          return b.score - a.score || (b.doc.date || "").localeCompare(a.doc.date || "") || a.id - b.id;
+        });
+        return show(words, results, PAGE);
       });
     }).catch(function () {
       status.textContent = "搜索索引加载失败，请稍后重试。";
+    });
+  }
+
+  // The filters offer the values found in the index, most recent year first.
+  function fillFilters(index) {
+    FILTERS.forEach(function (name) {
+      var select = document.getElementById("f-" + name);
+      if (!select) return;
+      var seen = [];
+      index.docs.forEach(function (d) {
+        var values = name === "issuer" ? d.issuers || [] : [d[name]];
+        values.forEach(function (v) { if (v && seen.indexOf(String(v)) < 0) seen.push(String(v)); });
+      });
+      if (name === "year") seen.sort().reverse();
+      seen.forEach(function (v) {
+        var option = document.createElement("option");
+        option.value = v;
+        option.textContent = name === "year" ? v + "年" : v;
+        select.appendChild(option);
+      });
+      if (seen.length < 2) select.closest(".search-filter").hidden = true;
     });
   }
 
@@ -181,11 +284,25 @@
   input.value = q;
   var header = document.getElementById("site-q");
   if (header) header.value = q;
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var value = input.value;
-    history.replaceState(null, "", "?q=" + encodeURIComponent(value));
-    search(value);
-  });
-  if (q) search(q);
+
+  function run() {
+    var query = new URLSearchParams();
+    query.set("q", input.value);
+    var filters = filterValues();
+    Object.keys(filters).forEach(function (k) { query.set(k, filters[k]); });
+    history.replaceState(null, "", "?" + query.toString());
+    return search(input.value);
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+  fetchJSON("search/docs.json").then(function (index) {
+    fillFilters(index);
+    FILTERS.forEach(function (name) {
+      var select = document.getElementById("f-" + name);
+      if (!select) return;
+      if (params.get(name)) select.value = params.get(name);
+      select.addEventListener("change", run);
+    });
+    if (q || Object.keys(filterValues()).length) search(q);
+  }).catch(function () { status.textContent = "搜索索引加载失败，请稍后重试。"; });
 })();
