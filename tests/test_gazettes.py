@@ -118,9 +118,14 @@ def body_texts(config, result, pdf: PdfPages) -> list[str]:
     out = []
     for text in pdf.squashed:
         text = folio_pattern(config).sub("", text)
-        for _ in range(2):  # an outer and an inner head
-            head = next((h for h in sorted(heads, key=len, reverse=True) if text.endswith(h)), "")
-            text = text[: len(text) - len(head)]
+        for _ in range(2):  # an outer and an inner head, drawn before or after the page
+            for head in sorted(heads, key=len, reverse=True):
+                if text.endswith(head):
+                    text = text[: -len(head)]
+                    break
+                if text.startswith(head):
+                    text = text[len(head):]
+                    break
         out.append(text)
     return out
 
