@@ -363,11 +363,15 @@ def test_tables_rebuilt_or_kept_as_marked_text(plans, tmp_path):
     root = copy_project(tmp_path / "project", issues=())
     result = write_import(plan, root, "xixia", "2023-02", lambda folder: [])
     kept = [d for d in plan.documents if d.tables_as_text]
-    assert [d.title for d in kept] == ["西夏财政专报第八期"]
-    assert "\n> 序号　资金名称　西夏区  \n> 资金总量　支出金额　支出进度  \n" in kept[0].body
+    assert kept[-1].title == "西夏财政专报第八期"
+    assert "\n> 序号　资金名称　西夏区  \n> 资金总量　支出金额　支出进度  \n" in kept[-1].body
     report = result.report.read_text(encoding="utf-8")
-    first, last = kept[0].tables_as_text[0]
-    assert f"表格未能重建，按文字保留在引用块中：原文第 {first}–{last} 行" in report
+    first, last = kept[-1].tables_as_text[0]
+    assert f"表格（或名单）未能重建，按原行保留在引用块中：原文第 {first}–{last} 行" in report
+    # flattened cells, one per line, are kept line by line too
+    dawukou = plans("dawukou-2021-08").documents
+    cells = next(d for d in dawukou if d.doc_number == "石大政办发〔2021〕58号")
+    assert "\n\n> 完成  \n> 时限  \n> 牵头部门  \n> （单位）  \n" in cells.body
 
 
 def test_stacked_headers_share_the_text_that_follows(plans, tmp_path):

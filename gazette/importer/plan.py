@@ -12,7 +12,7 @@ from .layout import find_furniture, parse_toc, strip_marks
 from .markdown import render_body
 from .model import Document, ImportPlan, Layout, Source
 from .read import read_source
-from .segment import find_segments
+from .segment import find_segments, title_shaped
 from .text import squeeze
 
 
@@ -38,6 +38,8 @@ def plan_source(source: Source) -> ImportPlan:
             furniture[line.no] = "刊头与版权页"
     else:
         unplaced = [line.no for line in front]
+    for no in _back_matter(work, front, segments):
+        furniture[no] = "刊头与版权页"
     lines = source.by_no()
     heads = [strip_marks(lines[no].text) for no, kind in sorted(furniture.items())
              if kind == "书眉"]
@@ -75,6 +77,28 @@ def _colophon_at_end(source: Source, furniture: dict[int, str]) -> list[int]:
     if source.kind == "pdf" and not source.by_no()[run[-1]].page_start:
         return []
     return run
+
+
+def _back_matter(work, front, segments) -> list[int]:
+    """Pages after the last document that introduce the gazette itself (its 简介): they start
+    with a heading naming the gazette as its masthead does, after the last document's start."""
+    names = {squeeze(strip_marks(line.text)) for line in front}
+    names = {name for name in names if name.endswith("公报") and 4 <= len(name) <= 24}
+    if not names or not segments:
+        return []
+    last = segments[-1]
+    start = min(last.title_lines or [last.number_line])
+    for index, line in enumerate(work):
+        if line.no <= start:
+            continue
+        text = squeeze(strip_marks(line.text))
+        if title_shaped(strip_marks(line.text)) and any(name in text for name in names) \
+                and len(text) <= 40:
+            back = [other.no for other in work[index:]]
+            last.lines = [no for no in last.lines if no not in set(back)]
+            last.how.append(f"第{line.no}行起是本刊的介绍，不属于这一篇")
+            return back
+    return []
 
 
 def _sections_from_heads(documents: list[Document], heads: list[str],

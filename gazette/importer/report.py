@@ -80,7 +80,7 @@ def render_report(plan: ImportPlan, names: list[str], diagnostics: tuple[str, ..
         for guess in doc.guesses:
             out.append(f"- 猜测：{guess}")
         for first, last in doc.tables_as_text:
-            out.append(f"- 表格未能重建，按文字保留在引用块中：原文第 {first}–{last} 行")
+            out.append(f"- 表格（或名单）未能重建，按原行保留在引用块中：原文第 {first}–{last} 行")
         out.append("")
     out += ["## 删去的页面装饰", ""]
     by_kind = Counter(furniture.values())
