@@ -262,6 +262,7 @@ def _record_positions(node: yaml.Node, path: KeyPath, rec: _Recorder) -> None:
         return
     rec.visited.add(id(node))
     if isinstance(node, yaml.ScalarNode):
+        _refuse_surrogates(node, rec)
         rec.scalars[path] = _scalar_span(node, rec)
     elif isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -274,11 +275,26 @@ def _record_positions(node: yaml.Node, path: KeyPath, rec: _Recorder) -> None:
                     Severity.ERROR, "yaml.duplicate-key", f"字段“{key}”写了不止一次",
                     Location(rec.rel, line, column), "只保留一处；否则前面的值会被丢弃"))
             seen.add(key)
+            if isinstance(key_node, yaml.ScalarNode):
+                _refuse_surrogates(key_node, rec)
             rec.positions[path + (key,)] = rec.position(key_node.start_mark)
             _record_positions(value_node, path + (key,), rec)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _record_positions(item, path + (index,), rec)
+
+
+def _refuse_surrogates(node: yaml.ScalarNode, rec: _Recorder) -> None:
+    """A lone surrogate ("\\ud800" in a quoted value) is not a character: no font has it and
+    no UTF-8 file can hold it, so it would only crash the layout later."""
+    for char in node.value:
+        if "\ud800" <= char <= "\udfff":
+            line, column = rec.position(node.start_mark)
+            raise GazetteError(Diagnostic(
+                Severity.ERROR, "yaml.surrogate",
+                f"“\\u{ord(char):04x}”不是有效的字符（孤立的 UTF-16 代理项）",
+                Location(rec.rel, line, column),
+                "删去这个转义序列；要写的字请直接输入，不要用 \\u 转义"))
 
 
 def _scalar_span(node: yaml.ScalarNode, rec: _Recorder) -> ScalarSpan:

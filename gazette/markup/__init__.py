@@ -19,6 +19,7 @@ from markdown_it.token import Token
 
 from ..diagnostics import Diagnostics, Location
 from ..images import image_problem
+from ..limits import body_problems
 from ..typography import OPENING
 from . import blocks, render, roles
 
@@ -69,6 +70,9 @@ def render_body(body: str, *, rel: str, body_line: int, source_dir: Path, root: 
                 chronicle: bool, diags: Diagnostics) -> NoticeBody:
     """Render a notice body; problems go to ``diags`` with file lines."""
     md = parser()
+    for problem in body_problems(body):
+        diags.error(problem.code, problem.message, Location(rel, body_line + problem.line_offset),
+                    problem.hint)
     env: dict = {}
     tokens = md.parse(body, env)
     parts = _split_parts(tokens)
