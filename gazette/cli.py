@@ -179,6 +179,8 @@ def serve(issue: str | None, config_path: Path, host: str, port: int) -> None:
 
     不生成 PDF；需要时点页面右下角的“生成印刷版 PDF”。按 Ctrl+C 停止。
     """
+    import signal
+    import threading
     import time
 
     from .serve import PreviewServer
@@ -200,13 +202,17 @@ def serve(issue: str | None, config_path: Path, host: str, port: int) -> None:
     click.echo(f"预览：{server.url}{server.preview.start_path()}（按 Ctrl+C 停止）")
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"注意：预览对 {host} 开放，局域网中的其他电脑也能访问。", err=True)
+    # Ctrl+C and SIGTERM (a service manager, a closed terminal) stop the same way: server,
+    # watcher and PDF worker, with one line and no traceback.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        click.echo("预览已停止。", err=True)
+        while not stop.wait(3600):
+            pass
     finally:
         server.close()
+    click.echo("预览已停止。", err=True)
 
 
 @main.group()
