@@ -22,6 +22,7 @@ from ..images import image_problem
 from ..limits import body_problems
 from ..typography import OPENING
 from . import blocks, render, roles
+from .blocks import Table
 
 _APPENDIX_LABEL = re.compile(r"^(附件\s*\d*)[\s\u3000]+(.+)$")
 _ATTACHMENT_ITEM = re.compile(r"^(附件\s*\d*\s*[：:])?\s*(\d+[.．、](?!\d))?\s*(.*)$")
@@ -45,6 +46,9 @@ class NoticeBody:
     paragraphs: tuple[str, ...]
     """Plain text of every paragraph, heading, cell and note, in order (for search and tests)."""
     images: tuple[Path, ...]
+    tables: tuple[tuple[Table, int], ...] = ()
+    """Every table (the notice's own and its appendices'), with the file line of its block,
+    in the order of their ``data-table`` numbers."""
 
 
 def make_parser() -> MarkdownIt:
@@ -91,7 +95,8 @@ def render_body(body: str, *, rel: str, body_line: int, source_dir: Path, root: 
             label, title = match.group(1), match.group(2).strip()
         paragraphs.append(title)
         appendices.append(Appendix(label, title, html))
-    return NoticeBody(rendered[0], tuple(appendices), tuple(paragraphs), tuple(images))
+    tables = tuple((table, body_line + line) for table, line in env.get(render.TABLES_KEY, []))
+    return NoticeBody(rendered[0], tuple(appendices), tuple(paragraphs), tuple(images), tables)
 
 
 def _render_flows(md: MarkdownIt, tokens: list[Token], env: dict) -> str:
