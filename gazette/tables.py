@@ -143,10 +143,9 @@ def check_tables(issue, config, diags) -> None:
     """``table.too-wide``: a table that fits neither upright nor on a landscape page at
     :data:`MIN_TABLE_PT` in the configured page style (it would be clipped)."""
     from .diagnostics import Location
-    from .render_pdf import PAGE_STYLES
     from .typography import font_metrics, title_words
 
-    metrics = PAGE_STYLES[config.page_style]
+    metrics = config.page
     measure = font_metrics(config.fonts.fang).width
     for notice in issue.notices:
         for table, line in notice.body.tables:
