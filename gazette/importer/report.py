@@ -66,6 +66,7 @@ def render_report(plan: ImportPlan, names: list[str], diagnostics: tuple[str, ..
         span = seg.title_lines + ([seg.number_line] if seg.number_line else []) + seg.lines
         out.append(f"### {name}　{doc.title}")
         out.append("")
+        span = [source.source_no(no) for no in span]
         out.append(f"- 把握：{confidence(doc)}；原文第 {min(span)}–{max(span)} 行"
                    if span else f"- 把握：{confidence(doc)}")
         out.append(f"- 分篇依据：{'；'.join(seg.how)}")
@@ -94,7 +95,7 @@ def render_report(plan: ImportPlan, names: list[str], diagnostics: tuple[str, ..
         for no in plan.unplaced:
             line = lines[no]
             where = f"（第{line.page}页）" if line.page else ""
-            out.append(f"- 第{no}行{where}：{line.text.strip()}")
+            out.append(f"- 第{source.source_no(no)}行{where}：{line.text.strip()}")
     else:
         out.append("无。")
     out += ["", "## gazette check", ""]
