@@ -63,11 +63,11 @@ def _project_files(root: Path, folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def source_files(config: Config, issue: Issue) -> list[SourceFile]:
+def source_files(config: Config, issue_dir: Path) -> list[SourceFile]:
     """config.yaml, every file of layouts/ and of the issue's folder, in a stable order."""
     root = config.root
     files = [SourceFile(CONFIG_FILE, (root / CONFIG_FILE).read_bytes())]
-    for folder in (config.layouts_dir, issue.path):
+    for folder in (config.layouts_dir, issue_dir):
         files += [SourceFile(p.relative_to(root).as_posix(), p.read_bytes())
                   for p in _project_files(root, folder)]
     return files
@@ -121,7 +121,7 @@ def manifest(config: Config, issue: Issue, sources: list[SourceFile],
 
 def archive_files(config: Config, issue: Issue, outputs: dict[str, bytes]) -> list[SourceFile]:
     """Everything the PDF embeds: the sources and, last, the manifest."""
-    sources = source_files(config, issue)
+    sources = source_files(config, issue.path)
     return [*sources, SourceFile(MANIFEST, manifest(config, issue, sources, outputs), "Data")]
 
 

@@ -19,6 +19,7 @@ from .diagnostics import Diagnostic, Diagnostics, GazetteError
 from .fix import FileFix, apply_fix, plan_fixes
 from .issue import Issue, load_issue
 from .lint import RULES, Archive, Rule, load_lint_issue, run_rules
+from .tables import check_tables
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -42,6 +43,8 @@ def validate_issue(config: Config, issue_dir: Path, diags: Diagnostics,
     error was found."""
     local = Diagnostics()
     issue = load_issue(config, issue_dir, local, encoding)
+    if issue is not None:
+        check_tables(issue, config, local)
     run_rules(load_lint_issue(config, issue_dir, archive or Archive(config, encoding), encoding),
               local, rules)
     diags.extend(local)

@@ -46,23 +46,36 @@ def main() -> None:
 
 @main.command()
 @click.argument("issue", required=False)
-@click.option("--all", "all_issues", is_flag=True, help="生成每种公报的每一期")
+@click.option("--all", "all_issues", is_flag=True, help="生成每种公报的每一期（并行）")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="--all 时并行的进程数，默认为 CPU 核数")
+@click.option("--scheduler", default=None,
+              help="--all 时把各期交给这个 Dask 调度器（如 tcp://10.0.0.5:8786）上的工作进程")
+@click.option("--force", is_flag=True, help="--all 时输入未变的期也重新生成")
 @CONFIG_OPTION
 @ENCODING_OPTION
-def build(issue: str | None, all_issues: bool, config_path: Path, encoding: str | None) -> None:
+def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str | None,
+          force: bool, config_path: Path, encoding: str | None) -> None:
     """生成一期公报：build/<期>/（多种公报时 build/<公报>/<期>/）中的 PDF 和网页版。
 
     ISSUE 写作 2020-07；一个项目有多种公报时写作 yinchuan/2020-07。
     """
     from .build import build_issue
-    from .content import all_issues as every_issue, resolve_issue
+    from .content import resolve_issue
     from .render_html import render_portal
 
     if issue and all_issues:
         raise click.UsageError("不能同时指定期次和 --all")
+    if (jobs or scheduler or force) and not all_issues:
+        raise click.UsageError("--jobs、--scheduler、--force 只用于 --all")
+    if jobs and scheduler:
+        raise click.UsageError("用 --scheduler 时进程数由 Dask 集群决定，不能同时指定 --jobs")
     project = _load(config_path)
+    if all_issues:
+        _build_all(project, config_path, encoding, jobs, scheduler, force)
+        return
     try:
-        targets = every_issue(project) if all_issues else [resolve_issue(project, issue)]
+        targets = [resolve_issue(project, issue)]
     except GazetteError as exc:
         click.echo(exc.diagnostic.format(), err=True)
         sys.exit(2)
@@ -89,6 +102,72 @@ def build(issue: str | None, all_issues: bool, config_path: Path, encoding: str 
         _echo_drifts(result)
     if failed:
         sys.exit(1)
+
+
+def _build_all(project, config_path: Path, encoding: str | None, jobs: int | None,
+               scheduler: str | None, force: bool) -> None:
+    """Every issue as a task on a process pool or a Dask cluster, with a progress bar; then
+    the web edition of each gazette from what the tasks wrote."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .batch import (SchedulerUnavailable, default_jobs, executor_for, run_batch, tasks_for,
+                        write_sites)
+    from .output import OutputError
+
+    tasks = tasks_for(project, config_path, encoding=encoding, force=force)
+    if not tasks:
+        click.echo("content/ 中没有任何一期。", err=True)
+        sys.exit(1)
+    console = Console(stderr=True, highlight=False)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    try:
+        with executor_for(scheduler, jobs or default_jobs()) as (executor, workers), \
+                Progress(*columns, console=console, transient=True) as progress:
+            bar = progress.add_task(f"生成 {len(tasks)} 期", total=len(tasks))
+
+            def done(outcome) -> None:
+                progress.advance(bar)
+                progress.console.print(_outcome_line(outcome), markup=False, soft_wrap=True)
+                for line in outcome.lines:
+                    progress.console.print("    " + line, markup=False, soft_wrap=True)
+
+            where = f"Dask 集群 {scheduler}" if scheduler else "进程池"
+            console.print(f"生成 {len(tasks)} 期：{where}，{workers} 个工作进程", markup=False)
+            result = run_batch(tasks, executor, workers, done)
+    except SchedulerUnavailable as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    built = [o for o in result.outcomes if o.status == "built"]
+    skipped = sum(o.status == "skipped" for o in result.outcomes)
+    summary = (f"全部 {len(tasks)} 期：生成 {len(built)} 期，输入未变跳过 {skipped} 期，"
+               f"失败 {len(result.failed)} 期；用时 {result.wall:.1f} 秒（{result.workers} 个工作进程）")
+    if result.speedup is not None:
+        summary += f"；各期耗时合计 {result.busy:.1f} 秒，加速 ×{result.speedup:.2f}"
+    click.echo(summary)
+    if built:
+        peak = max(built, key=lambda o: o.peak_mb)
+        click.echo(f"单期内存峰值：最高 {peak.peak_mb:.0f} MB（{peak.address}），"
+                   f"中位数 {sorted(o.peak_mb for o in built)[len(built) // 2]:.0f} MB")
+    try:
+        lines = write_sites(project, encoding)
+    except OutputError as exc:
+        click.echo(f"build/: 错误[output.failed]: 网页版未能写入：{exc.message}", err=True)
+        sys.exit(1)
+    for line in lines:
+        click.echo(line, err=line.startswith(" "))
+    if result.failed:
+        sys.exit(1)
+
+
+def _outcome_line(outcome) -> str:
+    if outcome.status == "skipped":
+        return f"= {outcome.address}：输入未变，跳过"
+    if outcome.status == "failed":
+        return f"✗ {outcome.address}：生成失败，未写入任何文件（上次生成的结果保持不变）"
+    return (f"✓ {outcome.address}：{outcome.pages} 页，{outcome.seconds:.1f} 秒，"
+            f"内存峰值 {outcome.peak_mb:.0f} MB")
 
 
 def _echo_drifts(result) -> None:
@@ -179,6 +258,8 @@ def serve(issue: str | None, config_path: Path, host: str, port: int) -> None:
 
     不生成 PDF；需要时点页面右下角的“生成印刷版 PDF”。按 Ctrl+C 停止。
     """
+    import signal
+    import threading
     import time
 
     from .serve import PreviewServer
@@ -200,13 +281,17 @@ def serve(issue: str | None, config_path: Path, host: str, port: int) -> None:
     click.echo(f"预览：{server.url}{server.preview.start_path()}（按 Ctrl+C 停止）")
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"注意：预览对 {host} 开放，局域网中的其他电脑也能访问。", err=True)
+    # Ctrl+C and SIGTERM (a service manager, a closed terminal) stop the same way: server,
+    # watcher and PDF worker, with one line and no traceback.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        click.echo("预览已停止。", err=True)
+        while not stop.wait(3600):
+            pass
     finally:
         server.close()
+    click.echo("预览已停止。", err=True)
 
 
 @main.group()

@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import PRESENTATION_KEYS, Config, Project, presentation
 from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity, relative
+from .limits import MAX_TITLE_CHARS
 from .schema import (Field, Invalid, one_of, to_date, to_positive_int, to_text, to_text_list,
                      validate)
 from .sources import YamlDocument, load_yaml, read_text
@@ -354,6 +355,11 @@ def read_notice(path: Path, config: Config, diags: Diagnostics,
         kind=values["kind"], slug=values["slug"], printed_page=values["printed_page"],
     )
     lines = {key[0]: pos[0] for key, pos in doc.positions.items() if len(key) == 1}
+    if len(meta.title) > MAX_TITLE_CHARS:
+        diags.error("limit.title", f"标题过长（{len(meta.title)} 字，上限 {MAX_TITLE_CHARS} 字）",
+                    Location(rel, lines.get("title")),
+                    "标题只写公文标题本身；正文写在前言的 --- 之后")
+        return None
     if meta.doc_number:
         _check_doc_number(doc, meta, rel, diags)
     if meta.section not in config.sections:

@@ -359,6 +359,19 @@ def raw_html(notice: LintNotice) -> Iterator[Finding]:
                                "公报稿件只用 Markdown 写法；删去 HTML 标签")
 
 
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def bidi_controls(notice: LintNotice) -> Iterator[Finding]:
+    """Invisible direction overrides make text display in another order than it is stored
+    (a 文号 or a date can read differently on screen than in the file or the search index)."""
+    for span in notice.spans:
+        for match in _BIDI.finditer(span.text):
+            yield span.finding(match.start(), f"不可见的文字方向控制字符 U+{ord(match.group()):04X}，"
+                               "会使显示的顺序与实际文字不同",
+                               "删去它；从网页或其他软件复制文字时常会带进来")
+
+
 # -------------------------------------------------------------------------- notice rules
 
 def date_after_published(issue: LintIssue) -> Iterator[Finding]:
@@ -431,6 +444,7 @@ RULES: tuple[Rule, ...] = (
          "编号段落前缺少空行"),
     Rule("text.latin-word", Severity.WARNING, latin_words, "notice", "中文句子中的英文单词"),
     Rule("text.raw-html", Severity.WARNING, raw_html, "notice", "稿件中的 HTML 标签"),
+    Rule("text.bidi", Severity.WARNING, bidi_controls, "notice", "文字方向控制字符"),
     # Missing glyphs are errors because the build refuses them too (render.missing-glyph).
     Rule("text.missing-glyph", Severity.ERROR, missing_glyphs, "notice", "字体中没有的字符"),
     Rule("notice.date-after-published", Severity.ERROR, date_after_published, "issue",

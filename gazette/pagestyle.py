@@ -41,6 +41,16 @@ class PageMetrics:
     def text_width_pt(self) -> float:
         return (self.page_width - self.inner - self.outer) / 25.4 * 72
 
+    @property
+    def landscape_text_width_pt(self) -> float:
+        """The text width of a landscape page (A4 turned, same inner and outer margins)."""
+        return (self.page_height - self.inner - self.outer) / 25.4 * 72
+
+    @property
+    def landscape_margins(self) -> tuple[float, float]:
+        """Top and bottom margins of a landscape page, in mm: room for head and folio."""
+        return min(self.top, 22.0), min(self.bottom, 20.0)
+
 
 PAGE_STYLES = {
     # The printed 银川 2020-07: A4, one column, 仿宋 五号; calibrated against the printed 目录

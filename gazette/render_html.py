@@ -332,17 +332,19 @@ def legislation_json(config: Config, site_issue: SiteIssue, notice: Notice, sect
 
 
 def issue_files(config: Config, site_issue: SiteIssue) -> dict[str, FileData]:
-    """issue.json, the PDF copy and the notices' images (kept at their relative paths)."""
+    """issue.json, the PDF copy and the notices' images (at the paths their pages link to)."""
     files: dict[str, FileData] = {}
     issue = site_issue.issue
     if site_issue.pdf_path:
         files[site_issue.pdf_path] = site_issue.printed.pdf
     for notice in issue.notices:
-        source_dir = notice.source.path.parent
+        source_dir = notice.source.path.parent.resolve()
         for image in notice.body.images:
+            # The page keeps the src as written, so the file goes where that src points from
+            # the notice's page: images/图1.png beside it, ../_shared/徽标.png (content/_shared/)
+            # in the issue's folder. A path that would leave the site is refused when written.
             rel = Path(os.path.relpath(image, source_dir)).as_posix()
-            if not rel.startswith("../"):
-                files[posixpath.normpath(site_issue.notice_path(notice) + rel)] = image
+            files[posixpath.normpath(site_issue.notice_path(notice) + rel)] = image
     files[site_issue.path + "issue.json"] = json.dumps(
         issue_json(config, site_issue), ensure_ascii=False, indent=1).encode("utf-8")
     return files

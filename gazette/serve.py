@@ -16,9 +16,12 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import html
+import ipaddress
 import json
 import mimetypes
 import multiprocessing
+import signal
+import socket
 import threading
 import time
 import traceback
@@ -102,6 +105,7 @@ class Preview:
         self._cache = _Cache()
         self._build_lock = threading.Lock()
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self._closed = False
 
     # —— building ——
 
@@ -230,6 +234,19 @@ class Preview:
             return PdfJob("ready", "上次生成的 PDF", "/" + site_issue.pdf_path)
         return job or PdfJob()
 
+    def ui_font_css(self) -> str:
+        """@font-face for the toolbar and error overlay: the bundled 黑体, so their Chinese is
+        readable on a machine without Chinese fonts, even before the first good build."""
+        fonts_dir = self.root / "fonts"
+        config = self._cache.config
+        candidates = [config.fonts.hei] if config is not None else []
+        candidates += sorted(fonts_dir.glob("*Hei*.[ot]tf")) + sorted(fonts_dir.glob("*.[ot]tf"))
+        for font in candidates:
+            if font.parent.resolve() == fonts_dir.resolve() and font.is_file():
+                return (f'@font-face{{font-family:GzPreviewUI;src:url("{FONT_PREFIX}{font.name}'
+                        f'?v={font.stat().st_mtime_ns:x}");font-display:block}}\n')
+        return ""
+
     # —— PDF on demand ——
 
     def request_pdf(self, path: str) -> PdfJob:
@@ -246,13 +263,23 @@ class Preview:
             self.changed.notify_all()
         if self._executor is None:
             self._executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        future = self._executor.submit(_build_pdf, str(self.config_path), self.gazette, key)
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_quiet_worker)
+        # The worker starts with SIGINT blocked (a blocked signal mask survives fork and exec):
+        # Ctrl+C in the terminal reaches the whole process group, and stopping the worker is
+        # the server's job; otherwise a worker still starting up prints a traceback.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            future = self._executor.submit(_build_pdf, str(self.config_path), self.gazette, key)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         future.add_done_callback(lambda f: self._pdf_done(key, site_issue, f))
         self.log(f"开始生成 {key} 的 PDF")
         return job
 
     def _pdf_done(self, key: str, site_issue: SiteIssue, future) -> None:
+        if self._closed:
+            return
         try:
             result = future.result()
         except Exception as exc:  # the worker died: report, never hang in "running"
@@ -271,8 +298,20 @@ class Preview:
             self.rebuild({self.root / "content" / key / "pages.json"})
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the PDF worker now, even in the middle of a build: its output is written
+        atomically, so an interrupted build leaves the previous PDF as it was."""
+        self._closed = True
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        workers = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=1)
+            if worker.is_alive():
+                worker.kill()
 
     # —— watching ——
 
@@ -300,6 +339,12 @@ def _preview_target(config_path: Path, issue: str | None) -> tuple[str, str | No
         return project.gazettes[0].id, None
     config, path = resolve_issue(project, issue)
     return config.id, path.name
+
+
+def _quiet_worker() -> None:
+    """The PDF worker leaves Ctrl+C to the server, which stops it (see request_pdf)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _build_pdf(config_path: str, gazette: str, key: str) -> dict:
@@ -357,12 +402,25 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._get(head=False)
+        if self._host_allowed():
+            self._get(head=False)
 
     def do_HEAD(self) -> None:
-        self._get(head=True)
+        if self._host_allowed():
+            self._get(head=True)
+
+    def _host_allowed(self) -> bool:
+        """Only requests addressed to the preview's own address are answered: a web page
+        elsewhere whose name is made to resolve to 127.0.0.1 (DNS rebinding) gets nothing."""
+        if self.server.host_allowed(self.headers.get("Host", "")):
+            return True
+        self._send(HTTPStatus.FORBIDDEN, "预览只接受发往本机预览地址的请求（Host 不符）。\n".encode(),
+                   "text/plain; charset=utf-8")
+        return False
 
     def do_POST(self) -> None:
+        if not self._host_allowed():
+            return
         url = urlsplit(self.path)
         if url.path == PREFIX + "pdf":
             page = parse_qs(url.query).get("path", ["/"])[0]
@@ -385,7 +443,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.OK, body, "application/json; charset=utf-8", head=head)
         if path in (PREFIX + "preview.js", PREFIX + "preview.css"):
             file = self.preview.root / "layouts" / "html" / path.removeprefix(PREFIX)
-            return self._send(HTTPStatus.OK, file.read_bytes(), _type(file.name), head=head)
+            body = file.read_bytes()
+            if file.suffix == ".css":
+                body = self.preview.ui_font_css().encode() + body
+            return self._send(HTTPStatus.OK, body, _type(file.name), head=head)
         if path.startswith(FONT_PREFIX):
             return self._font(path.removeprefix(FONT_PREFIX), head)
         snapshot = self.preview.snapshot
@@ -491,6 +552,46 @@ def _type(name: str) -> str:
     return guessed
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    log = staticmethod(lambda message: None)
+
+    def server_bind(self) -> None:
+        super().server_bind()
+        host, port = self.server_address[:2]
+        names = {"127.0.0.1", "localhost", "[::1]"}
+        self.any_address = host in ("0.0.0.0", "::", "")
+        if not self.any_address:
+            names.add(f"[{host}]" if ":" in host else host)
+        names.update(n.lower() for n in (socket.gethostname(), socket.getfqdn()) if n)
+        self.allowed = {f"{name}:{port}" for name in names}
+
+    def host_allowed(self, host: str) -> bool:
+        """The Host header names this server: its address, localhost or the machine's name;
+        listening on every address (--host 0.0.0.0), any IP address with our port."""
+        host = host.strip().lower()
+        if host in self.allowed:
+            return True
+        if not self.any_address:
+            return False
+        name, _, port = host.rpartition(":")
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            return False
+        return port == str(self.server_address[1])
+
+    def handle_error(self, request, client_address) -> None:
+        """A reader closing the tab or a slow client going away is not an error; anything
+        else is one line in the log, never a traceback."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        self.log(f"处理 {client_address[0]} 的请求时出错：{type(exc).__name__}: {exc}")
+
+
 class PreviewServer:
     """The preview running: HTTP server and watcher threads. ``close()`` stops both."""
 
@@ -499,11 +600,11 @@ class PreviewServer:
         self.preview = Preview(config_path, issue, log=log)  # an unknown issue raises here
         self.preview.rebuild()
         handler = type("Handler", (_Handler,), {"preview": self.preview})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server((host, port), handler)
+        self.httpd.log = self.preview.log
         self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self.httpd.serve_forever, name="gazette-http",
-                                         daemon=True)]
+        self.threads = [threading.Thread(target=self.httpd.serve_forever, args=(0.1,),
+                                         name="gazette-http", daemon=True)]
         if watch:
             self.threads.append(threading.Thread(target=self.preview.watch, args=(self.stop,),
                                                  name="gazette-watch", daemon=True))
@@ -522,4 +623,4 @@ class PreviewServer:
         self.httpd.server_close()
         self.preview.close()
         for thread in self.threads:
-            thread.join(timeout=5)
+            thread.join(timeout=0.5)

@@ -8,6 +8,7 @@ so that later validation can point at the exact line of a bad field.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,11 +197,10 @@ def load_yaml(text: str, rel: str, first_line: int = 1) -> YamlDocument:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + first_line if mark else None
+        message, line, column = _yaml_error_place(exc, text)
         raise GazetteError(Diagnostic(
-            Severity.ERROR, "yaml.syntax", f"YAML 格式错误：{_explain(exc)}",
-            Location(rel, line, mark.column + 1 if mark else None),
+            Severity.ERROR, "yaml.syntax", f"YAML 格式错误：{message}",
+            Location(rel, line + first_line if line is not None else None, column),
             "检查缩进、冒号后的空格和引号是否成对；含有冒号的值请加引号")) from None
     except yaml.YAMLError as exc:
         _fail(rel, "yaml.syntax", f"YAML 格式错误：{exc}")
@@ -230,6 +230,29 @@ _YAML_PROBLEMS = (
     ("could not determine a constructor", "使用了不支持的 YAML 标签 !!"),
     ("another document", "前言中出现了多余的 ---"),
 )
+
+
+_STARTS_AT_CONTEXT = ("while scanning a simple key", "while scanning a quoted scalar",
+                      "while parsing a flow")
+"""Errors PyYAML notices only lines later (at the next key, or at the end of the text): the
+line that is wrong is where the construct began, PyYAML's context mark."""
+_KEY_WITHOUT_SPACE = re.compile(r"^\s*[^\s:#][^:]*:(?=\S)")
+
+
+def _yaml_error_place(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int | None, int | None]:
+    """Message, 0-based line in ``text`` and 1-based column of a YAML error."""
+    context = str(exc.context or "")
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and context.startswith(_STARTS_AT_CONTEXT):
+        mark = exc.context_mark
+    if mark is None:
+        return _explain(exc), None, None
+    if context.startswith("while scanning a simple key"):
+        lines = text.split("\n")
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        if found := _KEY_WITHOUT_SPACE.match(line):
+            return "冒号后缺少空格（应写作“字段: 值”）", mark.line, found.end() + 1
+    return _explain(exc), mark.line, mark.column + 1
 
 
 def _explain(exc: yaml.MarkedYAMLError) -> str:
@@ -262,6 +285,7 @@ def _record_positions(node: yaml.Node, path: KeyPath, rec: _Recorder) -> None:
         return
     rec.visited.add(id(node))
     if isinstance(node, yaml.ScalarNode):
+        _refuse_surrogates(node, rec)
         rec.scalars[path] = _scalar_span(node, rec)
     elif isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -274,11 +298,26 @@ def _record_positions(node: yaml.Node, path: KeyPath, rec: _Recorder) -> None:
                     Severity.ERROR, "yaml.duplicate-key", f"字段“{key}”写了不止一次",
                     Location(rec.rel, line, column), "只保留一处；否则前面的值会被丢弃"))
             seen.add(key)
+            if isinstance(key_node, yaml.ScalarNode):
+                _refuse_surrogates(key_node, rec)
             rec.positions[path + (key,)] = rec.position(key_node.start_mark)
             _record_positions(value_node, path + (key,), rec)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _record_positions(item, path + (index,), rec)
+
+
+def _refuse_surrogates(node: yaml.ScalarNode, rec: _Recorder) -> None:
+    """A lone surrogate ("\\ud800" in a quoted value) is not a character: no font has it and
+    no UTF-8 file can hold it, so it would only crash the layout later."""
+    for char in node.value:
+        if "\ud800" <= char <= "\udfff":
+            line, column = rec.position(node.start_mark)
+            raise GazetteError(Diagnostic(
+                Severity.ERROR, "yaml.surrogate",
+                f"“\\u{ord(char):04x}”不是有效的字符（孤立的 UTF-16 代理项）",
+                Location(rec.rel, line, column),
+                "删去这个转义序列；要写的字请直接输入，不要用 \\u 转义"))
 
 
 def _scalar_span(node: yaml.ScalarNode, rec: _Recorder) -> ScalarSpan:

@@ -7,6 +7,7 @@ the signature by measured widths, the web edition leaves line breaking to the br
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from markupsafe import Markup, escape
 
 from .issue import Notice, format_date
 from .markup import attachments_html
+from .tables import TableFit, column_needs, fit_table
 from .typography import font_metrics, title_lines, title_words
 
 if TYPE_CHECKING:
@@ -80,11 +82,42 @@ def print_helpers(config: Config, metrics: PageMetrics) -> dict:
         lines = title_lines(text, title_font, title_em)
         return Markup("<br>").join(escape(line) for line in lines)
 
+    def body_html(notice: Notice, html: str) -> Markup:
+        return Markup(place_tables(html, notice.body.tables, metrics, body_font.width))
+
     return {
         **_common_helpers(),
         "title_html": title_html,
         "signature": lambda notice: signature_for(notice, body_font.width),
+        "body_html": body_html,
     }
+
+
+_TABLE_BLOCK = re.compile(r'<figure class="gw-table-block([^"]*)" data-table="(\d+)">(.*?)'
+                          r'<table class="gw-table([^"]*)">', re.S)
+
+
+def place_tables(html: str, tables, metrics: PageMetrics, measure) -> str:
+    """Give each table of a notice body its column widths, type size and, when it cannot
+    stand upright at a legible size, a landscape page (gazette.tables)."""
+    def place(match: re.Match) -> str:
+        table = tables[int(match.group(2))][0]
+        fit = table_fit(table, metrics, measure)
+        if fit is None:  # never reached in a build: validate_issue reports table.too-wide
+            return match.group(0)
+        figure = match.group(1) + (" landscape" if fit.landscape else "")
+        cols = "".join(f'<col style="width:{w * 100:.2f}%">' for w in fit.widths)
+        return (f'<figure class="gw-table-block{figure}" data-table="{match.group(2)}">'
+                f'{match.group(3)}<table class="gw-table{match.group(4)} sized" '
+                f'style="font-size:{fit.size_pt:g}pt"><colgroup>{cols}</colgroup>')
+
+    return _TABLE_BLOCK.sub(place, html)
+
+
+def table_fit(table, metrics: PageMetrics, measure) -> TableFit | None:
+    needs = column_needs(table, measure, title_words)
+    return fit_table(needs, metrics.table_pt, metrics.text_width_pt,
+                     metrics.landscape_text_width_pt)
 
 
 def web_title_html(text: str) -> Markup:
@@ -96,6 +129,7 @@ def web_helpers(config: Config) -> dict:
     body_font = font_metrics(config.fonts.fang)
     return {
         **_common_helpers(),
+        "body_html": lambda notice, html: Markup(html),
         "title_html": web_title_html,
         "signature": lambda notice: signature_for(notice, body_font.width),
     }

@@ -198,13 +198,19 @@ def font_metrics(path: Path) -> FontMetrics:
 
 
 @cache
-def _segmenter():
+def _segmenter(folder: Path | None):
+    """jieba, initialised once. Its dictionary cache goes to ``folder`` (build/.cache/), never
+    to the system's /tmp; jieba's own log (a traceback when the cache cannot be written, which
+    only costs time) is silenced."""
     import marshal
     from types import SimpleNamespace
 
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
+    jieba.setLogLevel(logging.CRITICAL)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        jieba.dt.tmp_dir = str(folder)
     # jieba 0.42.1 loads its cached prefix dictionary (~500 000 entries) with
     # marshal.load(file), which CPython feeds through the file object piece by piece: 0.45 s
     # of CPU in every build. marshal.loads of the whole file gives the same dictionary in
@@ -232,10 +238,12 @@ class WordCache:
     def __init__(self) -> None:
         self.words: dict[str, list[int]] = {}
         self.dirty = False
+        self.folder: Path | None = None
 
     def load(self, path: Path) -> None:
         import json
 
+        self.folder = path.parent
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -255,7 +263,7 @@ class WordCache:
 
     def boundaries(self, text: str) -> set[int]:
         if text not in self.words:
-            jieba = _segmenter()
+            jieba = _segmenter(self.folder)
             cuts, position = [], 0
             for word in jieba.cut(text, HMM=False):
                 position += len(word)

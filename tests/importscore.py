@@ -22,6 +22,8 @@ class Score:
     right: dict[str, int]
     counted: dict[str, int]
     misses: list[str]
+    extra: list[str]
+    """Imported documents that are in no expected list (a false split)."""
 
     def share(self, field: str) -> float:
         return self.right[field] / self.counted[field] if self.counted[field] else 1.0
@@ -31,8 +33,8 @@ class Score:
 
     def line(self) -> str:
         shares = "，".join(f"{f} {self.right[f]}/{self.counted[f]}" for f in FIELDS)
-        return (f"{self.seed}: 找到 {self.found}/{self.expected} 篇；{shares}；"
-                f"合计 {self.overall():.1%}")
+        return (f"{self.seed}: 找到 {self.found}/{self.expected} 篇，多出 {len(self.extra)} 篇；"
+                f"{shares}；合计 {self.overall():.1%}")
 
 
 def expected_list(seed: str) -> list[dict]:
@@ -72,4 +74,5 @@ def score(seed: str, documents) -> Score:
             else:
                 misses.append(f"{want['title'][:24]} {field}: 应为 {want.get(field)!r}，"
                               f"得到 {got!r}")
-    return Score(seed, len(expected), found, right, counted, misses)
+    return Score(seed, len(expected), found, right, counted, misses,
+                 [a["title"] for a in pool])

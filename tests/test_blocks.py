@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -181,3 +182,70 @@ def test_characters_fandol_lacks_come_from_the_bundled_fallbacks(blocks_build):
 
     cjk = TTFont(FIXTURES.parents[2] / "fonts" / "NotoSerifCJKsc-Fallback.otf", lazy=True)
     assert cjk["name"].getDebugName(6) in pdf.embedded_fonts
+
+
+def _table_rows(path, index: int) -> list[list[float]]:
+    """Column boundaries (x of the vertical rules) of every table row drawn on a page."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTLine
+
+    rows: dict[tuple[int, int], set[float]] = {}
+    for page in extract_pages(path, page_numbers=[index]):
+        for item in page:
+            if isinstance(item, LTLine) and abs(item.x0 - item.x1) < 0.1:
+                rows.setdefault((round(item.y0), round(item.y1)), set()).add(round(item.x0, 1))
+    return [sorted(xs) for xs in rows.values()]
+
+
+def _column_widths(path, pages, columns: int) -> list[list[float]]:
+    return [[b - a for a, b in zip(xs, xs[1:], strict=False)]
+            for index in pages for xs in _table_rows(path, index) if len(xs) == columns + 1]
+
+
+def test_table_columns_are_sized_from_their_content(blocks_build):
+    """The 10-column project table and the 7-column table (like 中卫 2019.NO.4's): no column
+    narrower than two characters, the long-text column widest, the empty 备注 narrow, and a
+    department name on one line."""
+    result, pdf, lines, _sizes = blocks_build
+    pad = 3 * MM + 0.5  # cell padding and rule
+    pages = [i for i, t in enumerate(pdf.squashed) if "中宁县枸杞产业园冷链物流中心" in t
+             or "工业园区智能制造产业孵化基地" in t]
+    rows = _column_widths(result.pdf_path, pages, 10)
+    assert len(rows) >= 5
+    for widths in rows:
+        assert min(widths) - pad >= 2 * 7.5 - 0.2, widths
+        assert max(widths) == widths[5], "建设规模及主要内容 holds the most text"
+        assert widths[9] - pad < 2 * 7.5 + 3, "the empty 备注 column stays narrow"
+    seven = [i for i, t in enumerate(pdf.squashed) if "就业见习基地名单" in t]
+    rows = _column_widths(result.pdf_path, seven, 7)
+    assert len(rows) >= 5
+    assert all(min(w) - pad >= 2 * 7.5 - 0.2 for w in rows)
+    table_lines = [ln for ln in lines if ln.page in seven and ln.size < PAGE_STYLES["gazette"].body_pt]
+    assert any("市人力资源和社会保障局" in ln.text for ln in table_lines), "one line, not four"
+    assert all(ln.size >= 7.5 for ln in table_lines)
+
+
+def test_a_table_too_wide_to_stand_upright_gets_a_landscape_page(blocks_build):
+    """14 columns of figures do not fit upright at 7.5 pt: the table goes on an A4 page
+    turned to landscape, numbered in sequence with the running head of its side."""
+    result, pdf, lines, sizes = blocks_build
+    [index] = [i for i, t in enumerate(pdf.squashed) if "2023年各月一般公共预算收支情况" in t]
+    width, height = sizes[index]
+    assert (round(width), round(height)) == (842, 595)
+    assert all(sizes[i][0] < sizes[i][1] for i in (index - 1, index + 1)), "only the table turns"
+    assert "全年财政收支按月列示如下。" in pdf.squashed[index - 1]
+    assert "以上数据为快报数，以决算为准。" in pdf.squashed[index + 1]
+    folio = pdf.folios[index]
+    assert pdf.folios[index - 1] == folio - 1 and pdf.folios[index + 1] == folio + 1
+    head = "银川市人民政府公报2020年第7期" if folio % 2 == 0 else "【银川市政府文件】"
+    assert head in pdf.squashed[index]
+    on_page = [ln for ln in lines if ln.page == index]
+    [mark] = [ln for ln in on_page if re.fullmatch(r"—\d+—", ln.text)]
+    assert (mark.x1 < width / 2) == (folio % 2 == 0), "folio on the outer side"
+    assert mark.top > height - 25 * MM
+    cells = [ln for ln in on_page if "12345.67" in ln.text or "合计" in ln.text]
+    assert cells and all(ln.size >= 7.5 for ln in cells)
+    rows = _column_widths(result.pdf_path, [index], 14)
+    assert rows and all(max(r[-1] for r in rows) <= width for r in rows)
+    assert all(xs[0] >= 19 * MM and xs[-1] <= width - 19 * MM
+               for xs in _table_rows(result.pdf_path, index) if len(xs) == 15)

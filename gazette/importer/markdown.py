@@ -136,6 +136,13 @@ def _blocks(numbers: list[int], lines: dict[int, Line], width: int, doc: Documen
                 index += 1
             blocks.append(table)
             continue
+        cells = _cell_run(numbers, index, lines)
+        if cells:
+            blocks.append(Block("raw", [squeeze(text_of(lines[n])) for n in
+                                        numbers[index:index + cells]],
+                                numbers[index:index + cells]))
+            index += cells
+            continue
         no = numbers[index]
         raw = text_of(lines[no])
         text = squeeze(raw)
@@ -149,18 +156,16 @@ def _blocks(numbers: list[int], lines: dict[int, Line], width: int, doc: Documen
             continue
         previous = blocks[-1] if blocks and blocks[-1].kind == "p" else None
         indented = _indented(lines[no], margins)
-        if previous and previous.texts[0].startswith("附件") and (
-                ATTACHMENT_ITEM.match(text) or not previous.texts[0].rstrip("\n").endswith(
-                    ("）", "。", ")"))) and not text.startswith("附件"):
-            glue = "\n" if ATTACHMENT_ITEM.match(text) else ""
-            previous.texts[0] = previous.texts[0].rstrip("\n") + glue + text + "\n"
-            previous.lines.append(no)
-            index += 1
-            continue
+        listing = bool(previous) and previous.texts[0].startswith("附件")
+        item = listing and bool(ATTACHMENT_ITEM.match(text))
         text = ARTICLE.sub(lambda m: m[1] + "\u3000", text)
         positioned = (lines[no].page, lines[no].column) in margins
-        opens = indented if positioned else _starts_paragraph(text)
-        if previous and not opens and not previous.texts[-1].endswith("\n"):
+        hanging = listing and not previous.texts[0].endswith("\n")
+        opens = (indented and not hanging) if positioned else _starts_paragraph(text)
+        if item:
+            previous.texts[0] = previous.texts[0].rstrip("\n") + "\n" + text
+            previous.lines.append(no)
+        elif previous and not opens and not previous.texts[-1].endswith("\n"):
             previous.texts[0] = _join(previous.texts[0], text)
             previous.lines.append(no)
         else:
@@ -235,6 +240,24 @@ def _ends_paragraph(text: str, width: int, positioned: bool = False) -> bool:
     if not text or len(text) < width * SHORT_LINE:
         return True
     return not positioned and (text[-1] in PARAGRAPH_END)
+
+
+CELL_CHARS = 14
+CELL_RUN = 8
+
+
+def _cell_run(numbers: list[int], index: int, lines: dict[int, Line]) -> int:
+    """Plain text only: eight or more very short lines in a row are the cells of a table the
+    extraction flattened, one cell per line; they are kept line by line as a marked block."""
+    if lines[numbers[index]].x is not None:
+        return 0
+    count = 0
+    while index + count < len(numbers):
+        text = squeeze(text_of(lines[numbers[index + count]]))
+        if not text or len(text) > CELL_CHARS or "\t" in lines[numbers[index + count]].text:
+            break
+        count += 1
+    return count if count >= CELL_RUN else 0
 
 
 def _table_run(numbers: list[int], index: int, lines: dict[int, Line]) -> int:

@@ -20,6 +20,9 @@ class Line:
     y: float | None = None
     page_start: bool = False
     column: int = 0
+    origin: int | None = None
+    """For the second part of a source line the importer split in two (a 文号 printed on the
+    same line as the 主送): the source line's number. ``no`` is then a number past the end."""
     right: float | None = None
     """Where the line ends on the page (PDF): a line ending short of its column ends a
     paragraph."""
@@ -36,6 +39,12 @@ class Source:
 
     def by_no(self) -> dict[int, Line]:
         return {line.no: line for line in self.lines}
+
+    def source_no(self, no: int) -> int:
+        """The line number as the source counts it (a split line's second part counts as its
+        first)."""
+        line = next((line for line in self.lines if line.no == no), None)
+        return (line.origin if line else None) or no
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ fields and body. Pure: nothing is written, so tests can inspect every stage's re
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -10,10 +11,10 @@ from .fields import extract
 from .front import LABEL, SHORT_LABEL, issue_info
 from .layout import find_furniture, parse_toc, strip_marks
 from .markdown import render_body
-from .model import Document, ImportPlan, Layout, Source
+from .model import Document, ImportPlan, Layout, Line, Source
 from .read import read_source
-from .segment import find_segments
-from .text import squeeze
+from .segment import find_segments, title_shaped
+from .text import TITLE_END, parse_doc_number, squeeze
 
 
 def plan_import(path: Path) -> ImportPlan:
@@ -28,6 +29,7 @@ def plan_source(source: Source) -> ImportPlan:
         furniture[no] = "目录"
     for no in _colophon_at_end(source, furniture):
         furniture[no] = "刊头与版权页"
+    source = _split_glued_numbers(source, furniture)
     work = [line for line in source.lines if line.no not in furniture]
     segments = find_segments(work, list(toc))
     first = min((min(s.title_lines or [s.number_line]) for s in segments), default=None)
@@ -38,6 +40,8 @@ def plan_source(source: Source) -> ImportPlan:
             furniture[line.no] = "刊头与版权页"
     else:
         unplaced = [line.no for line in front]
+    for no in _back_matter(work, front, segments):
+        furniture[no] = "刊头与版权页"
     lines = source.by_no()
     heads = [strip_marks(lines[no].text) for no, kind in sorted(furniture.items())
              if kind == "书眉"]
@@ -75,6 +79,60 @@ def _colophon_at_end(source: Source, furniture: dict[int, str]) -> list[int]:
     if source.kind == "pdf" and not source.by_no()[run[-1]].page_start:
         return []
     return run
+
+
+GLUED_NUMBER = re.compile(r"^(\s*[^\s，。；：、（）()]{1,16}?\s*〔\s*\d{4}\s*〕\s*\d{1,4}\s*号)"
+                          r"\s*([^\s）)，。；、].*)$")
+
+
+def _split_glued_numbers(source: Source, furniture: dict[int, str]) -> Source:
+    """A 文号 the extraction ran together with the 主送 line below it (``银政办发〔2022〕55
+    号各县（市）区人民政府……：``), right under a title, becomes two lines; the second keeps
+    the source line's number as its origin."""
+    lines = [line for line in source.lines if line.no not in furniture]
+    extra: list[Line] = []
+    replaced: dict[int, Line] = {}
+    next_no = max((line.no for line in source.lines), default=0) + 1
+    for previous, line in zip(lines, lines[1:]):
+        match = GLUED_NUMBER.match(strip_marks(line.text))
+        if not match or not parse_doc_number(match[1]):
+            continue
+        above = strip_marks(previous.text)
+        if not (title_shaped(above) and TITLE_END.search(squeeze(above))):
+            continue
+        replaced[line.no] = dataclasses.replace(line, text=match[1].strip())
+        extra.append(dataclasses.replace(line, no=next_no, text=match[2], origin=line.no,
+                                         page_start=False))
+        next_no += 1
+    if not replaced:
+        return source
+    ordered: list[Line] = []
+    for line in source.lines:
+        ordered.append(replaced.get(line.no, line))
+        ordered.extend(e for e in extra if e.origin == line.no)
+    return dataclasses.replace(source, lines=tuple(ordered))
+
+
+def _back_matter(work, front, segments) -> list[int]:
+    """Pages after the last document that introduce the gazette itself (its 简介): they start
+    with a heading naming the gazette as its masthead does, after the last document's start."""
+    names = {squeeze(strip_marks(line.text)) for line in front}
+    names = {name for name in names if name.endswith("公报") and 4 <= len(name) <= 24}
+    if not names or not segments:
+        return []
+    last = segments[-1]
+    start = min(last.title_lines or [last.number_line])
+    for index, line in enumerate(work):
+        if line.no <= start:
+            continue
+        text = squeeze(strip_marks(line.text))
+        if title_shaped(strip_marks(line.text)) and any(name in text for name in names) \
+                and len(text) <= 40:
+            back = [other.no for other in work[index:]]
+            last.lines = [no for no in last.lines if no not in set(back)]
+            last.how.append(f"第{line.no}行起是本刊的介绍，不属于这一篇")
+            return back
+    return []
 
 
 def _sections_from_heads(documents: list[Document], heads: list[str],

@@ -66,6 +66,7 @@ def render_report(plan: ImportPlan, names: list[str], diagnostics: tuple[str, ..
         span = seg.title_lines + ([seg.number_line] if seg.number_line else []) + seg.lines
         out.append(f"### {name}　{doc.title}")
         out.append("")
+        span = [source.source_no(no) for no in span]
         out.append(f"- 把握：{confidence(doc)}；原文第 {min(span)}–{max(span)} 行"
                    if span else f"- 把握：{confidence(doc)}")
         out.append(f"- 分篇依据：{'；'.join(seg.how)}")
@@ -80,7 +81,7 @@ def render_report(plan: ImportPlan, names: list[str], diagnostics: tuple[str, ..
         for guess in doc.guesses:
             out.append(f"- 猜测：{guess}")
         for first, last in doc.tables_as_text:
-            out.append(f"- 表格未能重建，按文字保留在引用块中：原文第 {first}–{last} 行")
+            out.append(f"- 表格（或名单）未能重建，按原行保留在引用块中：原文第 {first}–{last} 行")
         out.append("")
     out += ["## 删去的页面装饰", ""]
     by_kind = Counter(furniture.values())
@@ -94,7 +95,7 @@ def render_report(plan: ImportPlan, names: list[str], diagnostics: tuple[str, ..
         for no in plan.unplaced:
             line = lines[no]
             where = f"（第{line.page}页）" if line.page else ""
-            out.append(f"- 第{no}行{where}：{line.text.strip()}")
+            out.append(f"- 第{source.source_no(no)}行{where}：{line.text.strip()}")
     else:
         out.append("无。")
     out += ["", "## gazette check", ""]

@@ -47,10 +47,10 @@ def default_key(plan: ImportPlan) -> str | None:
     return None
 
 
-def write_import(plan: ImportPlan, root: Path, gazette: str, key: str, check) -> ImportResult:
-    """``check(folder) -> list[str]`` formats the diagnostics of ``gazette check``."""
+def write_import(plan: ImportPlan, root: Path, target: Path, check) -> ImportResult:
+    """Write the drafts into ``target`` (a new folder under content/); ``check(folder)``
+    returns the formatted diagnostics of ``gazette check``."""
     content = root / "content"
-    target = content / safe_segment(gazette, "公报") / safe_segment(key, "期次")
     if target.exists():
         raise GazetteError.at("import.exists", f"{target.relative_to(root)} 已经存在，导入不会覆盖它",
                               str(target.relative_to(root)),

@@ -19,8 +19,10 @@ from markdown_it.token import Token
 
 from ..diagnostics import Diagnostics, Location
 from ..images import image_problem
+from ..limits import body_problems
 from ..typography import OPENING
 from . import blocks, render, roles
+from .blocks import Table
 
 _APPENDIX_LABEL = re.compile(r"^(附件\s*\d*)[\s\u3000]+(.+)$")
 _ATTACHMENT_ITEM = re.compile(r"^(附件\s*\d*\s*[：:])?\s*(\d+[.．、](?!\d))?\s*(.*)$")
@@ -44,6 +46,9 @@ class NoticeBody:
     paragraphs: tuple[str, ...]
     """Plain text of every paragraph, heading, cell and note, in order (for search and tests)."""
     images: tuple[Path, ...]
+    tables: tuple[tuple[Table, int], ...] = ()
+    """Every table (the notice's own and its appendices'), with the file line of its block,
+    in the order of their ``data-table`` numbers."""
 
 
 def make_parser() -> MarkdownIt:
@@ -69,6 +74,9 @@ def render_body(body: str, *, rel: str, body_line: int, source_dir: Path, root: 
                 chronicle: bool, diags: Diagnostics) -> NoticeBody:
     """Render a notice body; problems go to ``diags`` with file lines."""
     md = parser()
+    for problem in body_problems(body):
+        diags.error(problem.code, problem.message, Location(rel, body_line + problem.line_offset),
+                    problem.hint)
     env: dict = {}
     tokens = md.parse(body, env)
     parts = _split_parts(tokens)
@@ -87,7 +95,8 @@ def render_body(body: str, *, rel: str, body_line: int, source_dir: Path, root: 
             label, title = match.group(1), match.group(2).strip()
         paragraphs.append(title)
         appendices.append(Appendix(label, title, html))
-    return NoticeBody(rendered[0], tuple(appendices), tuple(paragraphs), tuple(images))
+    tables = tuple((table, body_line + line) for table, line in env.get(render.TABLES_KEY, []))
+    return NoticeBody(rendered[0], tuple(appendices), tuple(paragraphs), tuple(images), tables)
 
 
 def _render_flows(md: MarkdownIt, tokens: list[Token], env: dict) -> str:

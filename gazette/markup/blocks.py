@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 
+from ..limits import MAX_TABLE_COLUMNS, MAX_TABLE_ROWS
+
 BLOCK_NAMES = ("名单", "表格")
 _OPEN = re.compile(r"^:::\s*(\S+)\s*(.*?)\s*$")
 _DELIMITER_CELL = re.compile(r"^:?-{3,}:?$")
@@ -185,6 +187,14 @@ def parse_table(title: str, lines: list[str], problems: list[BlockProblem]) -> T
         delimiter = 0
         table.align = ["left"] * len(rows[0][1])
     width = len(table.align)
+    if width > MAX_TABLE_COLUMNS:
+        problems.append(BlockProblem(rows[0][0], "limit.table-columns",
+                                     f"表格有 {width} 列，上限 {MAX_TABLE_COLUMNS} 列：印刷版的版面放不下",
+                                     "把表格拆成几张，或改为竖排（行列互换）"))
+    if len(rows) > MAX_TABLE_ROWS:
+        problems.append(BlockProblem(rows[MAX_TABLE_ROWS][0], "limit.table-rows",
+                                     f"表格有 {len(rows)} 行，上限 {MAX_TABLE_ROWS} 行",
+                                     "把表格拆成几张；大量数据请作为附件另行发布"))
     for offset, cells in rows:
         if len(cells) != width:
             problems.append(BlockProblem(offset, "table.columns",

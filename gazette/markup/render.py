@@ -25,7 +25,13 @@ def render_block(self, tokens, idx, options, env) -> str:  # noqa: ARG001 - mark
     value = token.meta["value"]
     if isinstance(value, NameList):
         return _names_html(value)
-    return _table_html(value)
+    tables = env.setdefault(TABLES_KEY, [])
+    tables.append((value, token.map[0] if token.map else 0))
+    return _table_html(value, len(tables) - 1)
+
+
+TABLES_KEY = "gazette_tables"
+"""markdown-it env key: every table of a notice with its 0-based body line, in order."""
 
 
 def _names_html(names: NameList) -> str:
@@ -68,9 +74,11 @@ def _paragraphs_html(paragraphs: list[str], css_class: str) -> str:
         for p in paragraphs)
 
 
-def _table_html(table: Table) -> str:
+def _table_html(table: Table, index: int) -> str:
+    """``data-table`` numbers the tables of a notice: the print edition sizes their columns
+    and chooses the page orientation (gazette.tables), the web edition lets them scroll."""
     wide = " wide" if table.columns >= WIDE_TABLE_COLUMNS else ""
-    parts = [f'<figure class="gw-table-block{wide}">']
+    parts = [f'<figure class="gw-table-block{wide}" data-table="{index}">']
     if table.title:
         parts.append(f'<p class="gw-table-title">{escapeHtml(table.title)}</p>')
     parts.append(_paragraphs_html(table.before, "gw-table-unit"))

@@ -1,0 +1,118 @@
+"""`gazette build --all`: every issue as a task on a process pool or a Dask cluster.
+
+The project here holds two gazettes with one issue each, cut to their first notices so the
+four real builds (pool, Dask, an edited issue) stay affordable; the machinery is the same for
+the full archive. Both executors must leave byte-identical outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+ISSUES = ("yinchuan/2022-05", "xixia/2023-02")
+KEEP_NOTICES = 3
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("batch")
+    shutil.copy(ROOT / "config.yaml", root / "config.yaml")
+    shutil.copytree(ROOT / "layouts", root / "layouts")
+    (root / "fonts").symlink_to(ROOT / "fonts")
+    for address in ISSUES:
+        target = root / "content" / address
+        shutil.copytree(ROOT / "content" / address, target)
+        for notice in sorted(target.glob("*.md"))[KEEP_NOTICES:]:
+            notice.unlink()
+    return root
+
+
+def gazette(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TTY_COMPATIBLE="1", COLUMNS="120")
+    return subprocess.run([sys.executable, "-m", "gazette", *args, "-c", str(root / "config.yaml")],
+                          capture_output=True, text=True, env=env, timeout=900)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """sha256 of every output file readers see under build/ (the current generation)."""
+    current = (root / "build" / ".current").resolve()
+    files = [p for p in sorted(current.rglob("*")) if p.is_file()]
+    return {p.relative_to(current).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in files if not any(part.startswith(".") for part in p.relative_to(current).parts)}
+
+
+@pytest.fixture(scope="module")
+def pool_run(project):
+    result = gazette(project, "build", "--all", "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    return result, snapshot(project)
+
+
+def test_all_builds_every_issue_on_a_process_pool(pool_run, project):
+    result, outputs = pool_run
+    assert "生成 2 期：进程池，2 个工作进程" in result.stderr
+    assert "━" in result.stderr, "a rich progress bar on a terminal"
+    for address in ISSUES:
+        gazette_id, key = address.split("/")
+        assert f"✓ {address}：" in result.stderr
+        for name in (f"{key}.pdf", "manifest.json", "pages.json", "print.html"):
+            assert f"{gazette_id}/{key}/{name}" in outputs, name
+        assert f"site/{gazette_id}/index.html" in outputs
+    assert "site/index.html" in outputs, "the several-gazette portal"
+    assert "全部 2 期：生成 2 期，输入未变跳过 0 期，失败 0 期" in result.stdout
+    assert "加速 ×" in result.stdout
+    assert "单期内存峰值：最高 " in result.stdout
+
+
+def test_dask_local_cluster_gives_byte_identical_outputs(pool_run, project):
+    from distributed import LocalCluster
+
+    _result, pooled = pool_run
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        result = gazette(project, "build", "--all", "--force",
+                         "--scheduler", cluster.scheduler_address)
+    assert result.returncode == 0, result.stderr
+    assert f"生成 2 期：Dask 集群 {cluster.scheduler_address}，2 个工作进程" in result.stderr
+    assert all(f"✓ {address}：" in result.stderr for address in ISSUES), "rebuilt, not skipped"
+    assert snapshot(project) == pooled
+
+
+def test_unchanged_issues_are_skipped_and_an_edited_one_is_rebuilt(pool_run, project):
+    before = snapshot(project)
+    result = gazette(project, "build", "--all")
+    assert result.returncode == 0, result.stderr
+    assert all(f"= {address}：输入未变，跳过" in result.stderr for address in ISSUES)
+    assert "生成 0 期，输入未变跳过 2 期" in result.stdout
+    assert snapshot(project) == before
+    notice = sorted((project / "content" / "xixia/2023-02").glob("*.md"))[0]
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n本通知自印发之日起施行。\n",
+                      encoding="utf-8")
+    result = gazette(project, "build", "--all")
+    assert result.returncode == 0, result.stderr
+    assert "✓ xixia/2023-02：" in result.stderr
+    assert "= yinchuan/2022-05：输入未变，跳过" in result.stderr
+    after = snapshot(project)
+    assert after["yinchuan/2022-05/2022-05.pdf"] == before["yinchuan/2022-05/2022-05.pdf"]
+    assert after["xixia/2023-02/2023-02.pdf"] != before["xixia/2023-02/2023-02.pdf"]
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(project):
+    result = gazette(project, "build", "--all", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.returncode == 2
+    assert "无法连接 Dask 调度器 tcp://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_all_options_need_all(project):
+    result = gazette(project, "build", "yinchuan/2022-05", "--jobs", "2")
+    assert result.returncode == 2
+    assert "--jobs、--scheduler、--force 只用于 --all" in result.stderr
