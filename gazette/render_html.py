@@ -22,6 +22,7 @@ build/<issue>/pages.json for the preview and later builds of other issues.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -40,7 +41,8 @@ from .render_pdf import PagePlace
 from .search import SearchDoc, SearchIndex, build_index
 from .templates import edition_environment, web_helpers
 from .webdoc import shape_notice
-from .webfonts import WEB_ROLES, FontSet, font_stacks, preview_css, role_texts, subset_site, visible
+from .webfonts import (WEB_ROLES, FontSet, font_stacks, preview_css, role_texts, subset_font,
+                       subset_site, visible)
 
 SITE_FOLDER = "site"
 SEARCH_PAGE = "search/index.html"
@@ -479,8 +481,15 @@ def render_portal(project: Project) -> bytes:
         gazettes.append({"config": config, "issues": sorted(
             issues, key=lambda m: (m.year, m.number), reverse=True)})
     env = edition_environment(project.gazettes[0])
-    html = env.get_template("html/portal.html").render(gazettes=gazettes,
-                                                       format_date=format_date)
+    template = env.get_template("html/portal.html")
+    draft = template.render(gazettes=gazettes, format_date=format_date, fonts={})
+    # The page is small and stands alone: its two fonts, cut to its own characters, are
+    # embedded, so it never shows boxes on a computer without Chinese fonts.
+    chars = "".join(sorted(visible(draft)))
+    fonts = {role: base64.b64encode(subset_font(path, chars)).decode("ascii")
+             for role, path in (("song", project.gazettes[0].fonts.song),
+                                ("hei", project.gazettes[0].fonts.hei_bold))}
+    html = template.render(gazettes=gazettes, format_date=format_date, fonts=fonts)
     return html.encode("utf-8")
 
 

@@ -488,6 +488,11 @@ def cache_dir() -> Path:
     return Path(base) / "gazette"
 
 
+def subset_font(path: Path, chars: str) -> bytes:
+    """``path`` cut to ``chars`` as woff2 (cached), for a page that embeds its own font."""
+    return _subset_cached(path, chars)
+
+
 def _subset_cached(path: Path, text: str) -> bytes:
     from fontTools import version as fonttools_version
 

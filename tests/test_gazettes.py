@@ -215,9 +215,21 @@ def test_preview_serves_an_issue_of_a_several_gazette_project(whole_project):
 
 
 def test_madeup_gazette_has_its_own_site_and_the_portal_lists_it(madeup):
+    import base64
+    from io import BytesIO
+
+    from gazette.webfonts import visible
+
     root, config, _pdf, output = madeup
     portal = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
     assert "清水市人民政府公报" in portal and 'href="qingshui/2019/4/"' in portal
+    embedded = re.findall(r"base64,([A-Za-z0-9+/=]+)", portal)
+    assert len(embedded) == 2, "the portal carries its own two fonts"
+    covered = set()
+    for data in embedded:
+        covered |= set(TTFont(BytesIO(base64.b64decode(data))).getBestCmap())
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", "", portal, flags=re.S)
+    assert {ord(c) for c in visible(text)} <= covered, "no character of the portal shows a box"
     assert (root / "build" / "site" / "qingshui" / "2019" / "4" / "index.html").is_file()
     assert "2019.NO.4" in output
 
