@@ -46,6 +46,7 @@ from .webfonts import (WEB_ROLES, FontSet, font_stacks, preview_css, role_texts,
 
 SITE_FOLDER = "site"
 SEARCH_PAGE = "search/index.html"
+MISSING_PAGE = "404.html"
 FONTS_MARK = "<!--gazette:fonts-->"
 """Where base.html wants the page's font preloads and its own @font-face rules, which are
 known only once every page is rendered."""
@@ -168,11 +169,19 @@ class _Renderer:
         self.helpers = web_helpers(config)
 
     def page(self, template: str, path: str, **context) -> str:
-        href = href_from(path)
+        href = self.href(path)
         return self.env.get_template(template).render(
             config=self.config, page_path=path, href=href, root=href(""),
             absolute=lambda target: absolute_url(self.config, target),
             **self.helpers, **context)
+
+
+    def href(self, path: str) -> Callable[[str], str]:
+        """Links from a page: relative, except from 404.html, which the web server sends for a
+        missing address at any depth; it links by site_url when there is one."""
+        if path == MISSING_PAGE and self.config.site_url:
+            return lambda target: absolute_url(self.config, target) or target
+        return href_from(path)
 
 
 @dataclass(slots=True)
@@ -219,13 +228,16 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
         docs += search_docs(site_issue, config.name)
     html["index.html"] = renderer.page("html/home.html", "index.html", issues=issues)
     html[SEARCH_PAGE] = renderer.page("html/search.html", SEARCH_PAGE)
+    html[MISSING_PAGE] = renderer.page("html/404.html", MISSING_PAGE)
     search = build_index(docs) if index else None
     if search is not None:
         files.update(search.files)
     files.update(_feeds(renderer, issues))
     script = (config.layouts_dir / "html" / "search.js").read_bytes()
     files["assets/search.js"] = script
-    files["assets/highlight.js"] = (config.layouts_dir / "html" / "highlight.js").read_bytes()
+    for asset in ("site.js", "favicon.svg"):
+        files[f"assets/{asset}"] = (config.layouts_dir / "html" / asset).read_bytes()
+    files["robots.txt"] = _robots(config)
     files["assets/site.css"] = renderer.env.get_template("html/site.css.j2").render(
         roles=WEB_ROLES, stacks=font_stacks(config)).encode("utf-8")
     font_set = None
@@ -236,7 +248,7 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
         files["assets/fonts.css"] = font_set.css("fonts/").encode("utf-8")
         files["assets/fonts-search.css"] = font_set.search_css("fonts/").encode("utf-8")
         files.update({f.path: f.data for f in font_set.fonts.values()})
-        html = {path: text.replace(FONTS_MARK, font_set.pages[path].head(href_from(path)), 1)
+        html = {path: text.replace(FONTS_MARK, font_set.pages[path].head(renderer.href(path)), 1)
                 for path, text in html.items()}
     else:
         files["assets/fonts.css"] = preview_css(config, font_prefix).encode("utf-8")
@@ -245,7 +257,7 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
     files.update({path: text.encode("utf-8") for path, text in html.items()})
     costs = {}
     if font_set is not None:
-        shared = len(files["assets/fonts.css"]) + len(files["assets/site.css"])
+        shared = sum(len(files[f"assets/{name}"]) for name in ("fonts.css", "site.css", "site.js"))
         for path in html:
             costs[path] = len(files[path]) + shared + font_set.pages[path].bytes
         costs[SEARCH_PAGE] += len(files["assets/fonts-search.css"])
@@ -443,13 +455,22 @@ def _feeds(renderer: _Renderer, issues: list[SiteIssue]) -> dict[str, bytes]:
     updated = max(s.issue.meta.published for s in issues)
     feed = renderer.env.get_template("html/feed.xml.j2").render(
         config=config, issues=issues[:FEED_ISSUES], url=url, stamp=_stamp, updated=updated)
-    pages = ["", "search/"]
+    pages = [("", updated), ("search/", None)]
     for site_issue in issues:
-        pages.append(site_issue.path)
-        pages += [site_issue.notice_path(n) for n in site_issue.issue.notices]
+        published = site_issue.issue.meta.published
+        pages.append((site_issue.path, published))
+        pages += [(site_issue.notice_path(n), published) for n in site_issue.issue.notices]
     sitemap = renderer.env.get_template("html/sitemap.xml.j2").render(
-        urls=[url(p) for p in pages])
+        urls=[(url(p), date.isoformat() if date else None) for p, date in pages])
     return {"feed.xml": feed.encode("utf-8"), "sitemap.xml": sitemap.encode("utf-8")}
+
+
+def _robots(config: Config) -> bytes:
+    """Everything may be indexed; the sitemap (needs site_url) lists every page."""
+    lines = ["User-agent: *", "Allow: /"]
+    if config.site_url:
+        lines.append(f"Sitemap: {absolute_url(config, 'sitemap.xml')}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _stamp(date: dt.date) -> str:

@@ -41,7 +41,7 @@ from .search import SearchDoc, build_index
 PREFIX = "/_gazette/"
 FONT_PREFIX = PREFIX + "fonts/"
 KEEPALIVE_SECONDS = 10
-ASSETS = ("assets/site.css", "assets/fonts.css", "assets/search.js")
+ASSETS = ("assets/site.css", "assets/fonts.css", "assets/search.js", "assets/site.js")
 """Pages reload when these change too, though their own HTML did not."""
 
 

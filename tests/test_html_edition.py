@@ -263,7 +263,7 @@ def test_every_link_resolves_and_every_page_is_well_formed(built, pdf):
     config = load_config(result.pdf_path.parent.parent.parent / "config.yaml")
     site_url = config.site_url.rstrip("/") + "/"
     pages = sorted(site_dir.rglob("*.html"))
-    assert len(pages) == 21  # home, search, issue, 18 notices
+    assert len(pages) == 22  # home, search, 404, issue, 18 notices
     parsed = {page: _parse(page) for page in pages}
     for page, parser in parsed.items():
         assert not parser.problems, (page, parser.problems)
@@ -730,3 +730,80 @@ def test_a_search_result_highlights_the_words_on_the_notice(page, base_url):
     assert "营商环境" in marks and "先进集体" in marks
     first = page.locator("article mark.hl").first
     assert 0 <= first.evaluate("m => m.getBoundingClientRect().top") < 800
+
+
+CONTRAST_JS = """([selector, property]) => {
+  const parse = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = rgb => rgb.map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const el = document.querySelector(selector);
+  let back = property === 'color' ? el : el.parentElement;  // text on its own box, a border on its surroundings
+  while (getComputedStyle(back).backgroundColor === 'rgba(0, 0, 0, 0)') back = back.parentElement;
+  const a = lum(parse(getComputedStyle(el)[property]));
+  const b = lum(parse(getComputedStyle(back).backgroundColor));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_controls_and_text_keep_their_contrast_in_light_and_dark(browser, base_url, scheme):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "search/?q=方案")
+        page.locator(".search-result").first.wait_for()
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        dark = sum(int(v) for v in re.findall(r"\d+", background)[:3]) < 150
+        assert dark == (scheme == "dark"), background
+        for selector in ("#site-q", "#search-q", "#f-issuer", ".text-size button"):
+            assert page.evaluate(CONTRAST_JS, [selector, "borderTopColor"]) >= 3, selector
+        for selector in (".result-snippet", ".result-meta", ".site-search button", ".crumbs a"):
+            assert page.evaluate(CONTRAST_JS, [selector, "color"]) >= 4.5, selector
+        page.goto(base_url + "2020/7/银政发-2020-71/")
+        assert page.evaluate(CONTRAST_JS, [".gw-body p", "color"]) >= 7
+    finally:
+        context.close()
+
+
+def test_the_text_size_choice_is_kept_across_pages(page, base_url):
+    page.goto(base_url + "2020/7/银政发-2020-71/")
+    size = lambda: page.evaluate("parseFloat(getComputedStyle(document.querySelector('.gw-body p')).fontSize)")
+    medium = size()
+    assert page.locator(".text-size button[aria-pressed=true]").inner_text() == "中"
+    page.get_by_role("button", name="大字号").click()
+    assert size() > medium * 1.1
+    page.goto(base_url + "2020/7/银政发-2020-70/")  # another page, the same choice
+    assert size() > medium * 1.1
+    assert page.locator(".text-size button[aria-pressed=true]").inner_text() == "大"
+    page.get_by_role("button", name="小字号").click()
+    assert size() < medium
+    page.reload()
+    assert size() < medium
+
+
+def test_no_request_fails_and_every_page_has_its_canonical_address(page, built, base_url):
+    """A favicon, so browsers do not ask for a missing /favicon.ico; canonical links on every
+    page; robots.txt, 404.html and dated sitemap entries."""
+    _result, site_dir = built
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    config = load_config(built[0].pdf_path.parent.parent.parent / "config.yaml")
+    site_url = config.site_url.rstrip("/") + "/"
+    for path in ("", "2020/7/", "2020/7/银政发-2020-71/", "search/"):
+        page.goto(base_url + path)
+        page.wait_for_load_state("networkidle")
+        canonical = page.locator("link[rel=canonical]").get_attribute("href")
+        assert unquote(canonical) == site_url + path
+    assert not failed
+    assert page.locator("link[rel=icon]").get_attribute("href").endswith("favicon.svg")
+    robots = (site_dir / "robots.txt").read_text(encoding="utf-8")
+    assert "User-agent: *" in robots and f"Sitemap: {site_url}sitemap.xml" in robots
+    missing = (site_dir / "404.html").read_text(encoding="utf-8")
+    assert "页面不存在" in missing and f'href="{site_url}search/"' in missing
+    assert f'href="{site_url}assets/site.css"' in missing  # works at any depth
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    entries = {u.findtext(f"{ns}loc"): u.findtext(f"{ns}lastmod")
+               for u in ET.parse(site_dir / "sitemap.xml").getroot()}
+    assert entries[site_url] == "2020-09-25" and entries[site_url + "2020/7/"] == "2020-09-25"
+    assert entries[site_url + "search/"] is None
+    assert sum(1 for v in entries.values() if v == "2020-09-25") == 20

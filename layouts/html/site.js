@@ -1,7 +1,31 @@
-// On a notice page opened from a search result (…/?hl=词语 词语), mark the words in the
-// notice and scroll to the first. Text only: the page's HTML is never rebuilt.
+// Every page of the web edition: the 字号 control (大/中/小, kept in localStorage; the head
+// applies the stored size before the first paint) and, on a notice opened from a search
+// result (…/?hl=词语 词语), the searched words marked in the notice.
 "use strict";
 (function () {
+  var KEY = "gazette-text-size";
+  var control = document.querySelector(".text-size");
+  if (control) {
+    var buttons = control.querySelectorAll("button[data-size]");
+    var show = function (size) {
+      if (size === "medium") delete document.documentElement.dataset.size;
+      else document.documentElement.dataset.size = size;
+      buttons.forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b.dataset.size === size));
+      });
+    };
+    var stored = null;
+    try { stored = localStorage.getItem(KEY); } catch (e) { stored = null; }
+    show(stored || "medium");
+    buttons.forEach(function (b) {
+      b.addEventListener("click", function () {
+        show(b.dataset.size);
+        try { localStorage.setItem(KEY, b.dataset.size); } catch (e) { /* private mode */ }
+      });
+    });
+    control.hidden = false;
+  }
+
   var words = (new URLSearchParams(location.search).get("hl") || "").split(/\s+/).filter(Boolean);
   var article = document.querySelector("article.notice");
   if (!words.length || !article) return;
