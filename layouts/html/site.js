@@ -23,7 +23,6 @@
         try { localStorage.setItem(KEY, b.dataset.size); } catch (e) { /* private mode */ }
       });
     });
-    control.hidden = false;
   }
 
   var words = (new URLSearchParams(location.search).get("hl") || "").split(/\s+/).filter(Boolean);
