@@ -113,7 +113,8 @@ def build_task(task: IssueTask) -> IssueOutcome:
                             outputs=_outputs(folder))
     diags = Diagnostics()
     try:
-        result = build_issue(config, issue_dir.name, diags, encoding=task.encoding, site=False)
+        result = build_issue(config, issue_dir.name, diags, encoding=task.encoding, site=False,
+                             reuse=not task.force)
     except GazetteError as exc:
         diags.add(exc.diagnostic)
         result = None
@@ -121,8 +122,9 @@ def build_task(task: IssueTask) -> IssueOutcome:
     if result is None:
         return IssueOutcome(task.address, "failed", time.perf_counter() - started, _peak_mb(),
                             lines=tuple(lines))
-    lines += [drift.format() for drift in result.drifts]
-    return IssueOutcome(task.address, "built", time.perf_counter() - started, _peak_mb(),
+    lines += list(result.summary.drifts)
+    status = "skipped" if "print" in result.reused else "built"
+    return IssueOutcome(task.address, status, time.perf_counter() - started, _peak_mb(),
                         result.pages, tuple(lines), _outputs(folder))
 
 

@@ -1,34 +1,79 @@
-"""The build pipeline: config → issue → print HTML → PDF → files, one plain stage after another."""
+"""The build pipeline: config → issue → print HTML → PDF → files, one plain stage after another.
+
+Each output is keyed by its inputs (gazette.buildcache): a stage whose inputs did not change
+since its outputs were published is skipped, so a rebuild with nothing changed only hashes.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import MANIFEST, SourceFile, archive_files
+from .archive import MANIFEST, SourceFile, archive_files, sha256
+from .buildcache import BuildCache, diagnostics_json, replay
 from .config import Config
-from .content import find_issue
+from .content import find_issue, issue_dirs
 from .diagnostics import Diagnostics, Location, relative
 from .check import BUILD_RULES, validate_issue
 from .issue import Issue, Notice
 from .output import OutputError, Publication, check_writable
 from .render_html import (PLACES_FILE, SITE_FOLDER, PrintEdition, Site, SiteIssue, places_json,
-                          site_folder,
+                          site_dir, site_folder,
                           published_site)
 from .render_pdf import PagePlace, render_pdf, render_print_html
 
 
 @dataclass(frozen=True, slots=True)
+class SiteSummary:
+    """What ``gazette build`` says about the web edition."""
+
+    folder: str
+    pages: int
+    notice_costs: tuple[int, ...]
+    """Bytes a first visit of each notice page downloads, smallest first."""
+    index_bytes: int
+
+    def as_json(self) -> dict:
+        return {"folder": self.folder, "pages": self.pages,
+                "notice_costs": list(self.notice_costs), "index_bytes": self.index_bytes}
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    """What ``gazette build`` prints about an issue; kept in the build cache, so a build that
+    reuses everything can still say it."""
+
+    name: str
+    label: str
+    notices: int
+    pages: int
+    recorded: int
+    """Notices that give the page they were printed on (``printed_page``)."""
+    drifts: tuple[str, ...]
+    """One line per notice that does not start on its printed page (PageDrift.format)."""
+    site: SiteSummary | None = None
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "label": self.label, "notices": self.notices,
+                "pages": self.pages, "recorded": self.recorded, "drifts": list(self.drifts)}
+
+
+@dataclass(frozen=True, slots=True)
 class BuildResult:
-    issue: Issue
+    issue: Issue | None
+    """None when nothing had to be built (every output reused)."""
     pdf_path: Path
     pages: int
     seconds: float
     site: Site | None = None
-    """The HTML edition written to build/site/, if it was asked for."""
+    """The HTML edition written to build/site/, if it was rendered in this build."""
     drifts: tuple[PageDrift, ...] = ()
     """Notices that do not start on the page they were printed on (``printed_page``)."""
+    summary: BuildSummary | None = None
+    reused: frozenset[str] = frozenset()
+    """Outputs taken over unchanged because their inputs did not change: "print", "site"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +108,76 @@ def pdf_name(issue: Issue) -> str:
     return f"{issue.meta.key}.pdf"
 
 
+def _site_summary(config: Config, site: Site) -> SiteSummary:
+    return SiteSummary(site_dir(config).relative_to(config.root).as_posix(), len(site.pages),
+                       tuple(sorted(site.notice_costs.values())),
+                       site.search.index_bytes if site.search is not None else 0)
+
+
+def _site_summary_from(data: dict | None) -> SiteSummary | None:
+    if not data:
+        return None
+    return SiteSummary(data["folder"], data["pages"], tuple(data["notice_costs"]),
+                       data["index_bytes"])
+
+
+def _read_places(folder: Path) -> dict[str, PagePlace]:
+    raw = json.loads((folder / PLACES_FILE).read_text(encoding="utf-8"))
+    return {k: PagePlace(*v) for k, v in raw.items()}
+
+
 def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                 encoding: str | None = None, font_config=None,
-                site: bool = True, portal: bytes | None = None) -> BuildResult | None:
+                site: bool = True, portal: bytes | None = None,
+                reuse: bool = True) -> BuildResult | None:
     """Build one issue into build/<issue>/ (build/<gazette>/<issue>/) and, with ``site``, the
     HTML edition of all the gazette's issues into build/site/ (build/site/<gazette>/), with the
-    several-gazette ``portal`` page beside them; None (and nothing written) on errors."""
+    several-gazette ``portal`` page beside them; None (and nothing written) on errors.
+
+    Outputs whose inputs are unchanged since they were published are reused, not rebuilt
+    (``reuse=False``: everything is built again, as ``--force`` asks)."""
     started = time.perf_counter()
-    issue = validate_issue(config, find_issue(config, key), diags, encoding, rules=BUILD_RULES)
+    issue_dir = find_issue(config, key)
+    key = issue_dir.name
+    cache = BuildCache(config, encoding)
+    dirs = issue_dirs(config)
+    out = config.output_dir / key
+    gazette_key = cache.gazette_key(dirs)
+    issue_key = cache.issue_key(issue_dir)
+    record = cache.issue_record(key) if reuse else None
+    print_fresh = (record is not None and record.get("key") == issue_key
+                   and cache.intact(out, record["outputs"], exact=False))
+    portal_fresh = portal is None or cache.hashes.hash(
+        config.build_dir / SITE_FOLDER / "index.html") == sha256(portal)
+
+    def site_state(pdf_sha: str | None, places_sha: str | None) -> tuple[str, dict | None]:
+        printed = {d.name: {"pdf": cache.hashes.hash(config.output_dir / d.name / f"{d.name}.pdf"),
+                            "places": cache.hashes.hash(config.output_dir / d.name / PLACES_FILE)}
+                   for d in dirs if d.name != key}
+        printed[key] = {"pdf": pdf_sha, "places": places_sha}
+        site_key = cache.site_key(gazette_key, printed)
+        stored = cache.site_record() if reuse else None
+        fresh = (stored is not None and stored.get("key") == site_key
+                 and cache.intact(site_dir(config), stored["outputs"]))
+        return site_key, stored if fresh else None
+
+    if print_fresh and record.get("gazette") == gazette_key and portal_fresh:
+        outputs = record["outputs"]
+        site_key, stored_site = site_state(outputs.get(f"{key}.pdf"), outputs.get(PLACES_FILE))
+        if not site or stored_site is not None:
+            replay(diags, record["validation"] + record["render"])
+            if site:
+                replay(diags, stored_site["diagnostics"])
+            cache.save()
+            summary = BuildSummary(**record["summary"], site=_site_summary_from(
+                stored_site["summary"]) if site else None)
+            return BuildResult(None, out / f"{key}.pdf", summary.pages,
+                               time.perf_counter() - started, None, (), summary,
+                               frozenset({"print", "site"} if site else {"print"}))
+
+    validation = Diagnostics()
+    issue = validate_issue(config, issue_dir, validation, encoding, rules=BUILD_RULES)
+    diags.extend(validation)
     if issue is None:
         return None
     try:
@@ -78,38 +185,79 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     except OutputError as exc:
         diags.error("output.unwritable", exc.message, Location(relative(config.build_dir, config.root)))
         return None
-    printed = config.with_layout(dict(issue.meta.layout))
-    html = render_print_html(issue, printed)
-    places: dict[str, PagePlace] = {}
-    embedded: list[SourceFile] = []
+    rendered = Diagnostics()
+    files: dict[str, bytes] = {}
+    if print_fresh:
+        pdf: bytes | Path = out / pdf_name(issue)
+        places = _read_places(out)
+        pages = record["summary"]["pages"]
+        replay(rendered, record["render"])
+        diags.extend(rendered)
+        pdf_sha, places_sha = record["outputs"][pdf_name(issue)], record["outputs"][PLACES_FILE]
+    else:
+        printed = config.with_layout(dict(issue.meta.layout))
+        html = render_print_html(issue, printed)
+        places = {}
+        embedded: list[SourceFile] = []
 
-    def attach(laid_out: dict[str, PagePlace]) -> list[SourceFile]:
-        embedded.extend(archive_files(config, issue, {PLACES_FILE: places_json(laid_out)}))
-        return embedded
+        def attach(laid_out: dict[str, PagePlace]) -> list[SourceFile]:
+            embedded.extend(archive_files(config, issue, {PLACES_FILE: places_json(laid_out)}))
+            return embedded
 
-    pdf, pages = render_pdf(html, printed, issue, diags, font_config=font_config, places=places,
-                            attach=attach)
-    if diags.errors:
-        return None
-    edition = None
-    if site:
-        edition = published_site(config, diags, SiteIssue(issue, PrintEdition(pdf, places)),
-                                 encoding)
-        if diags.errors:
+        pdf, pages = render_pdf(html, printed, issue, rendered, font_config=font_config,
+                                places=places, attach=attach)
+        diags.extend(rendered)
+        if rendered.errors:
             return None
+        files = {"print.html": html.encode("utf-8"), pdf_name(issue): pdf,
+                 PLACES_FILE: places_json(places), MANIFEST: embedded[-1].data}
+        pdf_sha, places_sha = sha256(pdf), sha256(files[PLACES_FILE])
+    drifts = page_drifts(issue, places)
+    summary = BuildSummary(config.name, issue.meta.label, len(issue.notices), pages,
+                           sum(1 for n in issue.notices if n.meta.printed_page),
+                           tuple(d.format() for d in drifts))
+    edition = None
+    site_key, stored_site = site_state(pdf_sha, places_sha) if site else ("", None)
+    site_diags = Diagnostics()
+    if site and stored_site is None:
+        edition = published_site(config, site_diags, SiteIssue(issue, PrintEdition(pdf, places)),
+                                 encoding)
+        diags.extend(site_diags)
+        if site_diags.errors:
+            return None
+    elif stored_site is not None:
+        replay(diags, stored_site["diagnostics"])
     publication = Publication(config.build_dir)
     try:
-        publication.put(config.issue_address(issue.meta.key), {"print.html": html.encode("utf-8"),
-                                         pdf_name(issue): pdf, PLACES_FILE: places_json(places),
-                                         MANIFEST: embedded[-1].data})
+        if files:
+            publication.put(config.issue_address(key), files)
         if edition is not None:
             publication.put(site_folder(config), edition.files)
-        if portal is not None:
+        if portal is not None and not portal_fresh:
             publication.put_file(f"{SITE_FOLDER}/index.html", portal)
-        publication.commit()
+        if files or edition is not None or not portal_fresh:
+            publication.commit()
     except OutputError as exc:
         diags.error("output.failed", exc.message, Location(relative(config.build_dir, config.root)))
         return None
-    out = config.output_dir / issue.meta.key
+    cache.save_issue(key, {
+        "key": issue_key, "gazette": gazette_key,
+        "outputs": {name: sha256(data) for name, data in files.items()} if files
+        else record["outputs"],
+        "validation": diagnostics_json(validation), "render": diagnostics_json(rendered),
+        "summary": summary.as_json()})
+    site_summary = None
+    if edition is not None:
+        site_summary = _site_summary(config, edition)
+        cache.save_site({"key": site_key, "outputs": cache.published(site_dir(config)),
+                         "diagnostics": diagnostics_json(site_diags),
+                         "summary": site_summary.as_json()})
+    elif stored_site is not None:
+        site_summary = _site_summary_from(stored_site["summary"])
+    cache.published(out)  # remember the published files' stamps for the next check
+    cache.save()
+    reused = frozenset(({"print"} if print_fresh else set())
+                       | ({"site"} if stored_site is not None else set()))
     return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
-                       edition, page_drifts(issue, places))
+                       edition, drifts,
+                       BuildSummary(**summary.as_json(), site=site_summary), reused)

@@ -95,11 +95,15 @@ def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str 
                        "未写入任何文件（上次生成的结果保持不变）。", err=True)
             continue
         rel = result.pdf_path.relative_to(config.root)
-        click.echo(f"{config.name} {result.issue.meta.label}：{len(result.issue.notices)} 篇，"
-                   f"{result.pages} 页，{len(diags.warnings)} 个警告；{rel}（{result.seconds:.1f} 秒）")
-        if result.site is not None:
-            _echo_site(config, result.site)
-        _echo_drifts(result)
+        summary = result.summary
+        reused = "；输入未变，沿用上次的结果" if result.issue is None else (
+            "；印刷版输入未变，沿用上次的 PDF" if "print" in result.reused else "")
+        click.echo(f"{summary.name} {summary.label}：{summary.notices} 篇，"
+                   f"{summary.pages} 页，{len(diags.warnings)} 个警告；{rel}"
+                   f"（{result.seconds:.2f} 秒{reused}）")
+        if summary.site is not None:
+            _echo_site(summary.site)
+        _echo_drifts(summary)
     if failed:
         sys.exit(1)
 
@@ -170,31 +174,28 @@ def _outcome_line(outcome) -> str:
             f"内存峰值 {outcome.peak_mb:.0f} MB")
 
 
-def _echo_drifts(result) -> None:
+def _echo_drifts(summary) -> None:
     """Which notices do not start on their printed page (only when notices record one)."""
-    recorded = sum(1 for n in result.issue.notices if n.meta.printed_page)
-    if not recorded:
+    if not summary.recorded:
         return
-    if not result.drifts:
-        click.echo(f"印刷版页码：{recorded} 篇注明了印刷版起始页，全部一致")
+    if not summary.drifts:
+        click.echo(f"印刷版页码：{summary.recorded} 篇注明了印刷版起始页，全部一致")
         return
-    click.echo(f"印刷版页码：{recorded} 篇注明了印刷版起始页，{len(result.drifts)} 篇不一致：")
-    for drift in result.drifts:
-        click.echo(f"  {drift.format()}")
+    click.echo(f"印刷版页码：{summary.recorded} 篇注明了印刷版起始页，{len(summary.drifts)} 篇不一致：")
+    for line in summary.drifts:
+        click.echo(f"  {line}")
 
 
-def _echo_site(config, site) -> None:
+def _echo_site(site) -> None:
     """One line about the HTML edition: where it is, and what a notice page costs a reader."""
-    from .render_html import site_dir
 
     def kb(size: int) -> str:
         return f"{size / 1024:.0f} KB"
 
-    costs = sorted(site.notice_costs.values())
+    costs = site.notice_costs
     cost = f"公文页面首次打开 {kb(costs[0])}–{kb(costs[-1])}（含字体），" if costs else ""
-    folder = site_dir(config).relative_to(config.root)
-    click.echo(f"网页版：{folder}/，{len(site.pages)} 个页面；{cost}"
-               f"搜索索引 {kb(site.search.index_bytes)}")
+    click.echo(f"网页版：{site.folder}/，{site.pages} 个页面；{cost}"
+               f"搜索索引 {kb(site.index_bytes)}")
 
 
 @main.command()
