@@ -172,3 +172,28 @@ def test_build_reports_every_notice_off_its_printed_page(built):
         assert f"起始于第 {starts[drift.notice.anchor]} 页" in line
         assert f"印刷版为第 {drift.notice.meta.printed_page} 页" in line
         assert ("晚" if drift.pages > 0 else "早") + f" {abs(drift.pages)} 页" in line
+
+
+def test_every_bundled_issue_is_tagged_pdfa_carrying_its_sources(bundled_build):
+    """The same archive checks on each bundled issue of each gazette (built once per session)."""
+    config, result, _diags = bundled_build
+    with pikepdf.open(result.pdf_path) as pdf:
+        meta = pdf.open_metadata()
+        assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("3", "A")
+        assert pdf.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        assert not pdf.is_encrypted and str(pdf.Root.Lang) == "zh-CN"
+        seen: set = set()
+        for page in pdf.pages:
+            for font in _fonts(page.obj.get("/Resources"), seen):
+                descendant = font.DescendantFonts[0] if font.Subtype == "/Type0" else font
+                assert "/FontFile3" in descendant.FontDescriptor or \
+                    "/FontFile2" in descendant.FontDescriptor, str(descendant.BaseFont)
+        names = set(pdf.attachments)
+        issue_files = {p.relative_to(config.root).as_posix() for p in result.issue.path.iterdir()
+                       if p.is_file() and not p.name.startswith(".")}
+        assert issue_files | {"config.yaml", MANIFEST} <= names
+        manifest = json.loads(pdf.attachments[MANIFEST].get_file().read_bytes())
+        assert (manifest["gazette_id"], manifest["issue"]) == (config.id, result.issue.meta.key)
+    h2 = [squash(text) for _kind, text in structure_elements(result.pdf_path, {"H2"})]
+    for notice in result.issue.notices:
+        assert squash(notice.meta.title) in h2, notice.meta.title

@@ -236,3 +236,10 @@ def test_update_appended_after_signing_fails(built, signed, pki, tmp_path):
     result = gazette(root, "verify", str(appended), "--trust", str(pki / "ca.pem"))
     assert result.exit_code == 1
     assert "只覆盖文件的一部分：签名后又追加了内容" in result.output
+
+
+def test_verify_passes_on_every_bundled_issue(bundled_build):
+    config, result, _diags = bundled_build
+    outcome = gazette(config.root, "verify", str(result.pdf_path))
+    assert outcome.exit_code == 0, outcome.output
+    assert "重建：与原文件逐字节相同" in outcome.output
