@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .issue import Notice, format_date
 from .markup import attachments_html
+from .markup.render import punct_html
 from .tables import TableFit, column_needs, fit_table
 from .typography import font_metrics, title_lines, title_words
 
@@ -67,6 +68,7 @@ def signature_for(notice: Notice, measure) -> Signature | None:
 def _common_helpers() -> dict:
     return {
         "format_date": format_date,
+        "punct": lambda text: Markup(punct_html(text)),
         "attachments_html": lambda items, numbered=False: Markup(
             attachments_html(list(items), numbered=numbered)),
     }
@@ -80,7 +82,7 @@ def print_helpers(config: Config, metrics: PageMetrics) -> dict:
 
     def title_html(text: str) -> Markup:
         lines = title_lines(text, title_font, title_em)
-        return Markup("<br>").join(escape(line) for line in lines)
+        return Markup("<br>").join(Markup(punct_html(line)) for line in lines)
 
     def body_html(notice: Notice, html: str) -> Markup:
         return Markup(place_tables(html, notice.body.tables, metrics, body_font.width))
@@ -122,7 +124,7 @@ def table_fit(table, metrics: PageMetrics, measure) -> TableFit | None:
 
 def web_title_html(text: str) -> Markup:
     """Words separated by <wbr>: with word-break: keep-all the browser breaks only there."""
-    return Markup("<wbr>").join(escape(word) for word in title_words(text))
+    return Markup("<wbr>").join(Markup(punct_html(word)) for word in title_words(text))
 
 
 def web_helpers(config: Config) -> dict:

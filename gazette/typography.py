@@ -22,6 +22,32 @@ from .fonts import font_cmap
 # 禁则 (clreq): marks that may not start a line, and marks that may not end one.
 CLOSING = set("，。、；：？！）》」』】〕”’…—·％%,.;:?!)]}")
 OPENING = set("（《「『【〔“‘([{")
+# 标点挤压 (clreq §3.1.4): of two full-width marks in a row, one is set half width. Opening
+# marks lose their left half, closing marks their right half. HALT_MARKS are the marks the
+# bundled Fandol fonts can set half width (OpenType 'halt'); Fandol has no half-width "，".
+FULL_WIDTH_OPENING = set("（《「『【〔〈〖“‘［｛")
+FULL_WIDTH_CLOSING = set("，。、；：？！）》」』】〕〉〗”’．］｝")
+HALT_MARKS = set("‘“〔〈《「『〖【（［｛、。’”〕〉》」』〗】！），．：；？］｝")
+
+
+def compressible_marks(text: str) -> list[int]:
+    """Indices of the marks to set half width so that no two full-width marks in a row
+    stand at full width: the second of a pair when it opens, else the first."""
+    marks = FULL_WIDTH_OPENING | FULL_WIDTH_CLOSING
+    chosen: list[int] = []
+    for i in range(len(text) - 1):
+        a, b = text[i], text[i + 1]
+        if a not in marks or b not in marks or (chosen and chosen[-1] in (i, i + 1)):
+            continue
+        if b in FULL_WIDTH_OPENING and b in HALT_MARKS:
+            chosen.append(i + 1)
+        elif a in HALT_MARKS:
+            chosen.append(i)
+        elif b in HALT_MARKS:
+            chosen.append(i + 1)
+    return chosen
+
+
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 WEASYPRINT_VERSION = "70.0"
 
@@ -56,12 +82,14 @@ MAX_STRETCH_EM = 6.0
 """A line short by more than this is not stretched (it ends early for a reason)."""
 
 
-def justify_document(document) -> int:
+def justify_document(document, stats: dict[str, float] | None = None) -> int:
     """Justify Chinese lines: every non-final line of a ``text-align: justify`` block, and
     last lines under ``text-align-last: justify`` (name-list cells, colophon labels).
 
     The free space is spread evenly between all characters through letter-spacing, so no
-    character is inserted and extracted text stays clean. Returns the number of lines set.
+    character is inserted and extracted text stays clean. Returns the number of lines set;
+    ``stats`` (if given) counts ``lines`` (Chinese lines to justify), ``expanded`` (lines that
+    got letter-spacing) and ``extra_em`` (the space added, in em of each line's font).
     """
     from weasyprint.formatting_structure import boxes
 
@@ -92,6 +120,8 @@ def justify_document(document) -> int:
         text = "".join(_texts(line)).rstrip()
         if not _CJK.search(text):
             continue
+        if stats is not None:
+            stats["lines"] = stats.get("lines", 0) + 1
         right = max((c.position_x + c.margin_width() for c in line.children
                      if c.is_in_normal_flow()), default=None)
         if right is None:
@@ -104,6 +134,10 @@ def justify_document(document) -> int:
             continue
         _spread(line, extra / (visible - 1), 0.0, [len(text)])
         done += 1
+        if stats is not None:
+            stats["extra_em"] = stats.get("extra_em", 0.0) + extra / block.style["font_size"]
+    if stats is not None:
+        stats["expanded"] = stats.get("expanded", 0) + done
     return done
 
 

@@ -118,3 +118,17 @@ def issuer_lines(issue) -> set[str]:
         names.add("".join("".join(issuers).split()))
     return names
 
+
+
+def stranded_addressees(lines: list[Line], metrics, addressees: set[str]) -> list[tuple[int, str]]:
+    """(page, text) where a page ends with a notice's 主送机关 line: its title and addressees
+    stand without a line of the body under them (GB/T 9704: page 1 shows body text)."""
+    pages = content_lines(lines, metrics)
+    found = []
+    for number, page in pages.items():
+        if not page:
+            continue
+        last = "".join(page[-1].text.split())
+        if last.endswith("：") and any(a.endswith(last) for a in addressees):
+            found.append((number + 1, page[-1].text))
+    return found

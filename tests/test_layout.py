@@ -169,3 +169,29 @@ def test_chapters_are_centred(printed):
     for line in chapters:
         left, right = _edges(line.page, sizes[line.page][0])
         assert abs(line.centre - (left + right) / 2) < 1.0, line.text
+
+
+def test_no_two_full_width_marks_in_a_row_stand_at_full_width(printed):
+    """标点挤压: in every printed pair such as 。” ）（ ，“ one mark gives up half its width.
+    Measured on the PDF: the pair's pitch is half an em less than the line's character pitch."""
+    from gazette.typography import FULL_WIDTH_CLOSING, FULL_WIDTH_OPENING
+
+    _result, lines, _ = printed
+    marks = FULL_WIDTH_OPENING | FULL_WIDTH_CLOSING
+    checked, full = 0, []
+    for line in lines:
+        if line.page < 4:
+            continue
+        chars = line.chars
+        pitches = sorted(b[1] - a[1] for a, b in zip(chars, chars[1:], strict=False)
+                         if "\u4e00" <= a[0] <= "\u9fff" and "\u4e00" <= b[0] <= "\u9fff")
+        if len(pitches) < 5:
+            continue
+        pitch = pitches[len(pitches) // 2]
+        for a, b in zip(chars, chars[1:], strict=False):
+            if a[0] in marks and b[0] in marks:
+                checked += 1
+                if b[1] - a[1] > pitch - 0.3 * line.size:
+                    full.append((line.page + 1, a[0] + b[0], line.text[:20]))
+    assert checked > 100
+    assert not full, full[:10]

@@ -81,7 +81,7 @@ def test_lone_last_character_and_numbers_are_held_together_without_a_character()
     assert nb + "121.6</span>" in result.html
     assert nb + "2020-2030年。</span>" in result.html, "the tail overlaps the number: one span"
     assert nb + "1-8</span>月份" in result.html
-    assert "202" + nb + "0年”。</span>" in result.html
+    assert "202" + nb + '0年<span class="gw-pc">”</span>。</span>' in result.html
     text = re.sub(r"<[^>]+>", "", result.html)
     assert "粮食种植面积稳定在121.6万亩，时间为2020-2030年。" in text
     assert not [c for c in text if unicodedata.category(c) == "Cf"], "no invisible characters"
@@ -96,3 +96,16 @@ def test_a_lone_appendix_label_is_marked_to_stay_with_its_title():
     result, _ = _render("正文。\n\n附件2\n\n某某项目汇总表")
     assert '<p class="gw-appendix-label">附件2</p>' in result.html
     assert '<p class="gw-appendix-label">' not in _render("附件2　说明很长的一句话。")[0].html
+
+
+def test_one_mark_of_each_pair_of_full_width_marks_is_set_half_width():
+    from gazette.typography import compressible_marks
+
+    text = "《通知》（宁政发〔2016〕125号），“职权法定”。完成。”（一）"
+    picked = [text[i] + str(i) for i in compressible_marks(text)]
+    assert picked == ["（4", "）18", "“20", "”25", "。29", "（31"]
+    result, _ = _render("要求，“职权法定”。完成。”（一）")
+    assert '要求，<span class="gw-pc">“</span>职权法定<span class="gw-pc">”</span>。' in result.html
+    assert '完成<span class="gw-pc">。</span><span class="gw-nb">”<span class="gw-pc">（</span>' in (
+        result.html), "a pair across the nowrap tail"
+    assert re.sub(r"<[^>]+>", "", result.html).strip().endswith("要求，“职权法定”。完成。”（一）")

@@ -143,6 +143,14 @@ def test_no_heading_label_or_title_ends_a_page_or_column(styled):
                                             columns=style == "two-column")
 
 
+def test_no_notice_head_ends_a_page_without_body_text(styled):
+    style, result, lines, _ = styled
+    addressees = {"".join(n.meta.addressees.split()) + "："
+                  for n in result.issue.notices if n.meta.addressees}
+    assert len(addressees) > 5
+    assert not pagechecks.stranded_addressees(lines, PAGE_STYLES[style], addressees)
+
+
 def test_signature_and_date_carry_two_lines_of_body_text(styled):
     style, result, lines, _ = styled
     issuers = pagechecks.issuer_lines(result.issue)

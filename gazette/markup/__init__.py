@@ -20,7 +20,7 @@ from markdown_it.token import Token
 from ..diagnostics import Diagnostics, Location
 from ..images import image_problem
 from ..limits import body_problems
-from ..typography import OPENING
+from ..typography import OPENING, compressible_marks
 from . import blocks, render, roles
 from .blocks import Table
 
@@ -249,7 +249,32 @@ def _hold_together(inline: Token, *, tail: bool) -> None:
         if tail and index == last_text and (start := _tail_start(child.content)) is not None:
             runs.append((start, len(child.content)))
         out.extend(_nowrap_runs(child.content, runs))
-    inline.children = out
+    inline.children = _compress_marks(out)
+
+
+def _compress_marks(children: list[Token]) -> list[Token]:
+    """标点挤压: each mark that :func:`compressible_marks` picks in the paragraph's text
+    (pairs may straddle a span) is wrapped in ``<span class="gw-pc">``, set half width by the
+    font's 'halt' feature in both editions. Done in the markup, so the line breaker already
+    counts the saved half em."""
+    texts = [c for c in children if c.type == "text"]
+    chosen = set(compressible_marks("".join(t.content for t in texts)))
+    out: list[Token] = []
+    offset = 0
+    for child in children:
+        if child.type != "text":
+            out.append(child)
+            continue
+        text, position = child.content, 0
+        for index in sorted(i - offset for i in chosen if offset <= i < offset + len(text)):
+            if index > position:
+                out.append(_text(text[position:index]))
+            out += [_html('<span class="gw-pc">'), _text(text[index]), _html("</span>")]
+            position = index + 1
+        if position < len(text):
+            out.append(_text(text[position:]))
+        offset += len(text)
+    return out
 
 
 def _tail_start(text: str) -> int | None:
@@ -309,9 +334,9 @@ def attachments_html(lines: list[str] | tuple[str, ...], *, numbered: bool = Fal
         cells = [f'<td class="gw-att-label">{escapeHtml(shown_label.strip())}</td>']
         if number:
             cells.append(f'<td class="gw-att-no">{escapeHtml(number)}</td>')
-            cells.append(f'<td class="gw-att-name">{escapeHtml(name)}</td>')
+            cells.append(f'<td class="gw-att-name">{render.punct_html(name)}</td>')
         else:
-            cells.append(f'<td class="gw-att-name" colspan="2">{escapeHtml(name)}</td>')
+            cells.append(f'<td class="gw-att-name" colspan="2">{render.punct_html(name)}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return f'<table class="gw-attachments"><tbody>{"".join(rows)}</tbody></table>\n'
 

@@ -11,10 +11,19 @@ from typing import TYPE_CHECKING
 
 from markdown_it.common.utils import escapeHtml
 
+from ..typography import compressible_marks
 from .blocks import NameList, Table
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
+
+def punct_html(text: str) -> str:
+    """``text`` escaped, with one mark of each pair of full-width marks in
+    ``<span class="gw-pc">`` (标点挤压, gazette.typography.compressible_marks)."""
+    chosen = set(compressible_marks(text))
+    return "".join(f'<span class="gw-pc">{escapeHtml(c)}</span>' if i in chosen else escapeHtml(c)
+                   for i, c in enumerate(text))
+
 
 WIDE_TABLE_COLUMNS = 7
 """From this many columns a table is set smaller; see the print CSS (.gw-table.wide)."""
@@ -44,7 +53,7 @@ def _names_html(names: NameList) -> str:
             f'<tr><td class="gw-name-role" style="width:{role_width}em">{escapeHtml(entry.role)}</td>'
             f'<td class="gw-name-colon">{colon}</td>'
             f'<td class="gw-name-name" style="width:{name_width}em">{escapeHtml(entry.name)}</td>'
-            f'<td class="gw-name-post">{escapeHtml(entry.post)}</td></tr>')
+            f'<td class="gw-name-post">{punct_html(entry.post)}</td></tr>')
     return f'<table class="gw-names"><tbody>{"".join(rows)}</tbody></table>\n'
 
 
@@ -56,7 +65,7 @@ def _cell_html(tag: str, cell, align: str) -> str:
         attrs.append(f'rowspan="{cell.rowspan}"')
     if align != "left":
         attrs.append(f'class="{align}"')
-    return f"<{tag}{' ' + ' '.join(attrs) if attrs else ''}>{escapeHtml(cell.text)}</{tag}>"
+    return f"<{tag}{' ' + ' '.join(attrs) if attrs else ''}>{punct_html(cell.text)}</{tag}>"
 
 
 def _rows_html(rows, tag: str, align: list[str]) -> str:
@@ -70,7 +79,7 @@ def _rows_html(rows, tag: str, align: list[str]) -> str:
 
 def _paragraphs_html(paragraphs: list[str], css_class: str) -> str:
     return "".join(
-        f'<p class="{css_class}">{"<br>".join(escapeHtml(x) for x in p.split(chr(10)))}</p>'
+        f'<p class="{css_class}">{"<br>".join(punct_html(x) for x in p.split(chr(10)))}</p>'
         for p in paragraphs)
 
 
@@ -80,7 +89,7 @@ def _table_html(table: Table, index: int) -> str:
     wide = " wide" if table.columns >= WIDE_TABLE_COLUMNS else ""
     parts = [f'<figure class="gw-table-block{wide}" data-table="{index}">']
     if table.title:
-        parts.append(f'<p class="gw-table-title">{escapeHtml(table.title)}</p>')
+        parts.append(f'<p class="gw-table-title">{punct_html(table.title)}</p>')
     parts.append(_paragraphs_html(table.before, "gw-table-unit"))
     parts.append(f'<div class="gw-table-scroll"><table class="gw-table{wide}">')
     if table.header:
