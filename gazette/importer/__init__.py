@@ -43,7 +43,28 @@ def check_folder(root: Path, gazette: str, folder: Path,
                      f"“{project.gazettes[0].id}”的设置，栏目取导入所得的栏目")
     diags = Diagnostics()
     validate_issue(config, folder, diags)
+    fixed = _safe_fixes(config, folder, diags)
+    if fixed:
+        notes.append(f"已对 {len(fixed)} 个文件运行 gazette check --fix 的安全修正（标点宽度、发文字号括号、"
+                     f"汉字间空格）：" + "、".join(fixed))
+        diags = Diagnostics()
+        validate_issue(config, folder, diags)
     return notes + [d.format() for d in diags.sorted()]
+
+
+def _safe_fixes(config, folder: Path, diags) -> list[str]:
+    """The same mechanical edits ``gazette check --fix`` makes, which never change wording:
+    the drafts come out with full-width punctuation like hand-set content."""
+    from ..diagnostics import Diagnostics
+    from ..fix import apply_fix, plan_fixes
+
+    skipped = Diagnostics()
+    written = []
+    for file_fix in plan_fixes(config, diags, [folder], skipped):
+        apply_fix(file_fix, skipped)
+        if file_fix.written:
+            written.append(file_fix.path.name)
+    return written
 
 
 def import_folder(root: Path, source: Path, gazette: str | None, key: str) -> tuple[str, Path]:

@@ -27,8 +27,11 @@ TOC_GAP = 16
 
 
 def strip_marks(text: str) -> str:
-    """Headings an extraction marked with ``#`` are still plain lines of the printed page."""
-    return re.sub(r"^\s*#{1,6}\s+", "", text)
+    """Headings an extraction marked with ``#`` or ``**`` and list bullets (``- ``, ``• ``) it
+    added are still plain lines of the printed page."""
+    text = re.sub(r"^\s*(?:#{1,6}|[-*•])\s+(?=\S)", "", text)
+    bold = re.fullmatch(r"\s*\*\*(.+?)\*\*\s*", text)
+    return bold[1] if bold else text
 
 
 def find_furniture(source: Source) -> dict[int, str]:

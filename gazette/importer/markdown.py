@@ -18,12 +18,21 @@ from .text import HEADING, TITLE_END, squeeze
 
 SHORT_LINE = 0.8
 ATTACHMENT_ITEM = re.compile(r"^\d{1,2}[.．、]")
+NUMBER_SPACE = re.compile(r"^(\d{1,2}[.．]|[（(][一二三四五六七八九十百\d]{1,4}[）)]|"
+                          r"[一二三四五六七八九十]{1,3}、)[ \t]+(?=[\u3400-\u9fff“《（(])")
+"""``1. 落实``, ``(二) 保障`` → ``1.落实``, ``(二)保障``: the project writes the number close."""
 ARTICLE = re.compile(r"^(第[一二三四五六七八九十百零〇]+[章条])[ \t]+(?=\S)")
 """The README's convention: 第一条 and 第一章 are followed by an ideographic space."""
 PARAGRAPH_END = "。！？!?"
 """Always end a paragraph; “：” and “；” end one only on a short line (a column may break
 right after them in mid-paragraph)."""
 CLAUSE_END = "：；:;"
+CLAUSE_INSIDE = "，、（《“(,"
+WHOLE_PARAGRAPHS = 60
+"""Text whose usual line is longer than this holds a paragraph per line: a line there ends
+its paragraph only at a sentence or clause end (or as a short heading), never for being short
+(the first half of a paragraph broken by a page)."""
+"""A line ending inside a clause never ends its paragraph, however short (a page break)."""
 
 
 @dataclass(slots=True)
@@ -159,9 +168,11 @@ def _blocks(numbers: list[int], lines: dict[int, Line], width: int, doc: Documen
         listing = bool(previous) and previous.texts[0].startswith("附件")
         item = listing and bool(ATTACHMENT_ITEM.match(text))
         text = ARTICLE.sub(lambda m: m[1] + "\u3000", text)
+        text = NUMBER_SPACE.sub(r"\1", text)
         positioned = (lines[no].page, lines[no].column) in margins
         hanging = listing and not previous.texts[0].endswith("\n")
-        opens = (indented and not hanging) if positioned else _starts_paragraph(text)
+        opens = (indented and not hanging) if positioned else \
+            _starts_paragraph(text, width > WHOLE_PARAGRAPHS)
         if item:
             previous.texts[0] = previous.texts[0].rstrip("\n") + "\n" + text
             previous.lines.append(no)
@@ -229,14 +240,22 @@ def _indented(line: Line, margins: dict[tuple, float]) -> bool:
         line.x - edge > line.size * 0.8
 
 
-def _starts_paragraph(text: str) -> bool:
+def _starts_paragraph(text: str, whole: bool) -> bool:
+    """Numbered headings, 附件, 注, chronicle dates; where lines are whole paragraphs, also
+    labelled lines (牵头单位：…), which in column text may just continue a sentence."""
     return bool(HEADING.match(text)) or text.startswith(("附件", "△", "注：")) or \
-        bool(re.match(r"^\d{1,2}月\d{1,2}日", text))
+        bool(re.match(r"^\d{1,2}月\d{1,2}日", text)) or \
+        (whole and bool(re.match(r"^[\u3400-\u9fff]{2,6}[：:](?!$)", text)))
 
 
 def _ends_paragraph(text: str, width: int, positioned: bool = False) -> bool:
     """A short line ends its paragraph. Without positions, so does a sentence end; in a PDF
     the next line's indent says it instead (see :func:`_indented`)."""
+    if text and text[-1] in CLAUSE_INSIDE:
+        return False
+    if not positioned and width > WHOLE_PARAGRAPHS:
+        return not text or text[-1] in PARAGRAPH_END + CLAUSE_END or \
+            (len(text) <= 30 and "，" not in text)
     if not text or len(text) < width * SHORT_LINE:
         return True
     return not positioned and (text[-1] in PARAGRAPH_END)

@@ -12,7 +12,7 @@ _SEAM = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}0-9%])"
                    rf"|(?<=[{_CJK}0-9%])[ \t\u00a0]+(?=[{_CJK}])")
 """Spaces an extraction leaves in Chinese text. An ideographic space (U+3000) is never a seam:
 it is set on purpose (after 第一条, between joint issuers)."""
-_DIGIT_SEAM = re.compile(r"(?<=\d)[ \t]+(?=\d)")
+_SLASH = re.compile(rf"(?<=[{_CJK}0-9])[ \t]*/[ \t]*(?=[{_CJK}0-9])")
 
 DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 DOC_NUMBER = re.compile(r"^([^\s，。；：、（）()]{1,16}?)\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]"
@@ -40,7 +40,7 @@ def squeeze(text: str) -> str:
     while previous != text:
         previous = text
         text = _SEAM.sub("", text)
-    return text
+    return _SLASH.sub("/", text)
 
 
 def norm(text: str) -> str:
