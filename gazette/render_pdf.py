@@ -175,10 +175,17 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
         pdf = document.write_pdf(pdf_identifier=_identifier(issue, config),
                                  pdf_variant=PDF_VARIANT, custom_metadata=True,
                                  attachments=pdf_attachments(files, issue.meta.published))
+        foreign = foreign_fonts(document, config)
     finally:
         logger.removeHandler(warnings)
         if gc_was_enabled:
             gc.enable()
+    for family in foreign:
+        diags.error("render.foreign-font",
+                    f"排版时用到了 fonts/ 以外的字体“{family}”：印刷版不能依赖生成它的电脑上装了什么字体",
+                    Location("config.yaml"),
+                    "随附字体缺少某些字符；运行 gazette check 查看是哪些字符，核对文字，"
+                    "或在 config.yaml 的 fonts.fallback 中加入含有它们的字体")
     for url in dict.fromkeys(refused):
         diags.error("render.refused-resource",
                     f"排版时拒绝读取项目之外的资源：{url}", _refusal_location(url, issue, config),
@@ -192,8 +199,9 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
     for url, reason in dict.fromkeys(warnings.failed):
         if url in refused:
             continue
-        diags.error("render.resource-failed", f"排版时无法载入资源：{url or '（内嵌）'}：{reason}",
-                    _refusal_location(url, issue) if url else Location(f"content/{issue.meta.key}"),
+        diags.error("render.resource-failed",
+                    f"排版时无法载入资源：{_shown_url(url, config)}" + (f"（{reason}）" if reason else ""),
+                    _refusal_location(url, issue, config),
                     "图片文件可能已损坏或不是它的扩展名所说的格式；印刷版中它只会显示替代文字")
     for message in dict.fromkeys(warnings.messages):
         diags.warning("render.css", message, Location("layouts/print/print.css.j2"))
@@ -217,6 +225,30 @@ def _refusal_location(url: str, issue: Issue, config: Config) -> Location:
                     return Location(notice.source.rel, notice.source.body_line + number)
             return Location(notice.source.rel)
     return Location(relative(issue.path, config.root))
+
+
+def _shown_url(url: str, config: Config) -> str:
+    """A file URL as the project path an editor wrote (content/2020-07/图1.png)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file":
+        return url or "（内嵌）"
+    return relative(Path(unquote(parsed.path)), config.root)
+
+
+def foreign_fonts(document, config: Config) -> list[str]:
+    """Families WeasyPrint embedded that are not the @font-face families of config.yaml's
+    fonts (GzSong, GzFallback1…): fontconfig falls back to the system's fonts for characters
+    ours lack, and a print edition must not depend on the machine that built it."""
+    _faces, families = font_faces(config, str)
+    allowed = {name for name in families.values() if isinstance(name, str)}
+    allowed.update(families["fallback"])
+    found = []
+    for font in getattr(document, "fonts", {}).values():
+        family = font.family.decode("utf-8", "replace") if isinstance(font.family, bytes) \
+            else str(font.family)
+        if family not in allowed and family not in found:
+            found.append(family)
+    return found
 
 
 def _identifier(issue: Issue, config: Config) -> bytes:

@@ -4,6 +4,7 @@ field that reaches an edition, and WeasyPrint confined to the project's files.""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
@@ -425,3 +426,86 @@ def test_bad_input_fails_the_build_and_keeps_the_previous_outputs(name, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]
     assert sorted(p.name for p in root.iterdir()) == ["build", "config.yaml", "content", "fonts",
                                                       "layouts"]
+
+
+# ------------------------------------------------------------- nothing lost silently
+
+def test_a_system_font_or_a_broken_image_never_passes_the_layout_silently(tmp_path):
+    """Past the shared validation (as if a check were missing), the layout still refuses:
+    a character drawn with a font from outside fonts/ and an image WeasyPrint cannot decode
+    are errors, the image's at its notice and line."""
+    root = copy_project(tmp_path / "p")
+    for path in (root / "content" / SAMPLE).glob("*.md"):
+        if not path.name.startswith("02-"):
+            path.unlink()
+    (root / "content" / SAMPLE / "坏图.png").write_text("这其实是文本", encoding="utf-8")
+    config = load_config(root / "config.yaml")
+    issue = load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+    notice = issue.notices[0]
+    source = dataclasses.replace(notice.source, body=notice.source.body + "\n![坏图](坏图.png)\n")
+    body = dataclasses.replace(notice.body, html=notice.body.html +
+                               '<p>象棋♔</p><p><img src="坏图.png" alt="坏图"></p>')
+    notice = dataclasses.replace(notice, source=source, body=body)
+    issue = dataclasses.replace(issue, sections=(dataclasses.replace(
+        issue.sections[0], notices=(notice,)),))
+    diags = Diagnostics()
+    render_pdf(render_print_html(issue, config), config, issue, diags)
+    codes = {d.code for d in diags.errors}
+    assert codes & {"render.foreign-font", "render.missing-glyph"}, codes
+    assert all(not d.message.split("“")[1].startswith("Gz")
+               for d in diags.errors if d.code == "render.foreign-font")
+    [failed] = [d for d in diags.errors if d.code == "render.resource-failed"]
+    assert "坏图.png" in failed.message
+    assert failed.location.path == notice.source.rel
+    assert failed.location.line == notice.source.body_line + notice.source.body.count("\n") - 1
+
+
+def test_images_in_content_shared_are_published_where_their_pages_link(tmp_path):
+    import posixpath
+
+    from gazette.render_html import PrintEdition, SiteIssue, render_site
+
+    root = copy_project(tmp_path / "p")
+    shared = root / "content" / "_shared"
+    shared.mkdir()
+    from PIL import Image
+    Image.new("RGB", (4, 3), "#036").save(shared / "徽标.png")
+    notice = root / "content" / SAMPLE / "05-yinzhengfa-2020-71.md"
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n![市徽](../_shared/徽标.png)\n",
+                      encoding="utf-8")
+    config = load_config(root / "config.yaml")
+    issue = load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+    site = render_site(config, [SiteIssue(issue, PrintEdition(None))], fonts="preview")
+    [page] = [p for p in site.pages if p.endswith("/银政发-2020-71/index.html")]
+    [src] = re.findall(r'<img src="([^"]+)"', site.files[page].decode("utf-8"))
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(src)))
+    assert site.files[target] == (shared / "徽标.png").resolve()
+
+
+def test_a_title_with_path_characters_gets_one_safe_slug(scratch):
+    from gazette.issue import slug_for
+    from gazette.output import segment_problem
+
+    path = scratch_notice(scratch, NOTICE.replace("doc_number: 银政发〔2020〕99号\n", "").replace(
+        "title: 银川市人民政府关于测试稿件的通知", "title: ../../../../../x/关于.测试\\通知"))
+    config = load_config(scratch / "config.yaml")
+    source = read_notice(path, config, Diagnostics())
+    slug = slug_for(source.meta)
+    assert segment_problem(slug) is None and slug == "x-关于.测试-通知"
+    assert load_issue(config, find_issue(config, SAMPLE), Diagnostics()) is not None
+
+
+def test_jieba_keeps_its_cache_under_build(tmp_path):
+    """Loading jieba writes its dictionary cache to build/.cache/, never to the system /tmp."""
+    system_tmp = tmp_path / "tmp"
+    system_tmp.mkdir()
+    cache = tmp_path / "build" / ".cache"
+    script = ("import sys; from pathlib import Path; from gazette.typography import WORD_CACHE;"
+              "WORD_CACHE.load(Path(sys.argv[1]) / 'title-words.json');"
+              "print(sorted(WORD_CACHE.boundaries('银川市人民政府关于测试的通知')))")
+    run = subprocess.run([sys.executable, "-c", script, str(cache)], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "TMPDIR": str(system_tmp)})
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr and run.stdout.strip().startswith("[")
+    assert (cache / "jieba.cache").stat().st_size > 1_000_000
+    assert list(system_tmp.iterdir()) == []
