@@ -509,3 +509,47 @@ def test_jieba_keeps_its_cache_under_build(tmp_path):
     assert "Traceback" not in run.stderr and run.stdout.strip().startswith("[")
     assert (cache / "jieba.cache").stat().st_size > 1_000_000
     assert list(system_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("svg, problem", [
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>', "事件属性"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p>x</p></foreignObject></svg>',
+     "foreignObject"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(https://e.example/a)"/></svg>',
+     "外部资源"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(a.css);</style></svg>', "外部"),
+    (b'<?xml-stylesheet href="https://e.example/a.css"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+     "样式表"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><use href="other.svg#a"/></svg>', "外部资源"),
+    (b"<html><body/></html>", "不是 SVG"),
+])
+def test_svg_policy_refuses_every_way_out(svg, problem):
+    from gazette.images import svg_problem
+
+    assert problem in (svg_problem(svg) or "")
+
+
+def test_an_inert_svg_and_a_real_png_pass_and_a_huge_file_does_not(tmp_path):
+    from PIL import Image
+
+    from gazette.images import MAX_IMAGE_BYTES, image_problem
+
+    svg = tmp_path / "图.svg"
+    svg.write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/'
+                    b'xlink"><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/>'
+                    b'<use xlink:href="#g"/></svg>')
+    png = tmp_path / "图.png"
+    Image.new("RGB", (40, 30), "#c00").save(png)
+    assert image_problem(svg) is None and image_problem(png) is None
+    with open(png, "ab") as handle:
+        handle.truncate(MAX_IMAGE_BYTES + 1)
+    assert "文件过大" in image_problem(png)
+
+
+def test_print_html_names_no_absolute_path(config):
+    """print.html is the same file in every checkout: fonts by paths relative to the issue."""
+    issue = load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+    html = render_print_html(issue, config)
+    assert "file:" not in html and str(config.root) not in html
+    song = os.path.relpath(config.fonts.song, issue.path)
+    assert song.startswith("../") and f'url("{song}")' in html
