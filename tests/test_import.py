@@ -163,6 +163,10 @@ def test_cli_import_writes_issue_and_report(tmp_path):
         (2020, 7, 358, "2020-09-25")
     report = (folder / "import-report.md").read_text(encoding="utf-8")
     assert "## gazette check" in report and UNPLACED_HEADING in report
+    assert "## 删去的页面装饰" in report and "- 目录：" in report
+    assert "gazette check --fix 的安全修正" in report
+    assert "### 01-政府令-2020-2号.md　银川市人民政府关于废止《银川市地方税收保障办法》的决定" in report
+    assert "- 已核对：令号行 第2号，文号 政府令〔2020〕2号 取自目录" in report
     assert not [p for p in (root / "content").iterdir() if p.name.startswith(".import-")]
     again = runner.invoke(main, ["import", str(source), "--gazette", "yinchuan", "--issue",
                                  "2020-07", "-c", str(root / "config.yaml")])
@@ -548,3 +552,32 @@ def test_drafts_against_hand_set_content(seed, gazette_id, key, tmp_path):
     print(f"{seed}: paragraphs identical {same}/{total}, characters {chars_same}/{chars_total}")
     assert same / total >= PROOFREAD_TARGET[(seed, gazette_id, key)]
     assert chars_same / chars_total >= 0.96
+
+
+def test_seed_furniture_is_named_in_the_report(plans, tmp_path):
+    """Folios and running heads leaked into the seeds are dropped and listed by kind."""
+    dawukou = plans("dawukou-2021-08").layout.furniture
+    assert dawukou[2871] == "页码" and dawukou[2869] == "书眉"      # - 33 -, its running head
+    yinchuan = plans("yinchuan-2022-05").layout.furniture
+    assert yinchuan[1630] == "页码" and yinchuan[1632] == "书眉"    # — 17 —, 2022.No.5
+    assert {yinchuan[no] for no in range(1602, 1625, 2)} <= {"书眉", "装饰线"}
+    root = empty_project(tmp_path / "project")
+    report = write_import(plans("dawukou-2021-08"), root,
+                          root / "content" / "dawukou" / "2021-08",
+                          lambda folder: []).report.read_text(encoding="utf-8")
+    section = report.split("## 删去的页面装饰", 1)[1].split("\n## ", 1)[0]
+    assert "- 页码：4 行（第 2871、3947、14545、16587 行）" in section
+
+
+def test_lines_before_the_first_document_are_reported_unplaced(tmp_path):
+    """Text ahead of the first document that is neither furniture nor a masthead is not
+    dropped: the report lists it with its source line numbers."""
+    source = tmp_path / "mouth-2019-04.txt"
+    source.write_text("接上期未完的一段文字，\n没有标题。\n\n" + SYNTHETIC, encoding="utf-8")
+    plan = plan_import(source)
+    assert plan.unplaced == (1, 2)
+    root = empty_project(tmp_path / "project")
+    report = write_import(plan, root, root / "content" / "mouth" / "2019-04",
+                          lambda folder: []).report.read_text(encoding="utf-8")
+    unplaced = report.split(UNPLACED_HEADING, 1)[1]
+    assert "- 第1行：接上期未完的一段文字，" in unplaced and "- 第2行：没有标题。" in unplaced
