@@ -143,7 +143,27 @@ def load_site_issues(config: Config, diags: Diagnostics, *, current: SiteIssue |
                           f"运行 gazette check {path.name} 查看全部问题")
             continue
         issues.append(SiteIssue(issue, read_print_edition(config, path.name)))
-    return sort_issues(issues)
+    return sort_issues(_one_issue_per_address(config, issues, current, diags))
+
+
+def _one_issue_per_address(config: Config, issues: list[SiteIssue], current: SiteIssue | None,
+                           diags: Diagnostics) -> list[SiteIssue]:
+    """Two issue folders with the same year and number would share one web address, the
+    later one's pages silently replacing the other's: the issue being built keeps it, any
+    other is left out with a warning (its own build fails on issue.number-sequence)."""
+    owners: dict[str, SiteIssue] = {current.path: current} if current is not None else {}
+    kept = []
+    for site_issue in issues:
+        owner = owners.setdefault(site_issue.path, site_issue)
+        if owner is not site_issue:
+            rel = relative(site_issue.issue.path / "issue.yaml", config.root)
+            diags.warning("site.issue-skipped",
+                          f"{site_issue.key} 与 {owner.key} 的年份和期号相同（网页版地址 {site_issue.path} "
+                          "重复），网页版中暂不收录", Location(rel),
+                          f"检查 {rel} 中的 year 和 number")
+            continue
+        kept.append(site_issue)
+    return kept
 
 
 def sort_issues(issues: list[SiteIssue]) -> list[SiteIssue]:

@@ -553,3 +553,18 @@ def test_print_html_names_no_absolute_path(config):
     assert "file:" not in html and str(config.root) not in html
     song = os.path.relpath(config.fonts.song, issue.path)
     assert song.startswith("../") and f'url("{song}")' in html
+
+
+def test_two_issues_at_one_web_address_do_not_overwrite_each_other(tmp_path):
+    from gazette.render_html import PrintEdition, SiteIssue, load_site_issues
+
+    root = copy_project(tmp_path / "p")
+    shutil.copytree(root / "content" / SAMPLE, root / "content" / "2020-08")
+    config = load_config(root / "config.yaml")
+    current = load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+    diags = Diagnostics()
+    issues = load_site_issues(config, diags, current=SiteIssue(current, PrintEdition(None)))
+    assert [s.issue for s in issues] == [current]
+    [warning] = diags.warnings
+    assert warning.code == "site.issue-skipped" and "网页版地址 2020/7/ 重复" in warning.message
+    assert warning.location.path == "content/2020-08/issue.yaml"
