@@ -236,13 +236,16 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
     for number, site_issue in enumerate(issues):
         newer = issues[number - 1] if number > 0 else None
         older = issues[number + 1] if number + 1 < len(issues) else None
+        # A neighbour issue matters only through the notice the pager links to, so saving one
+        # issue re-renders its neighbours only when that notice's address or title changed.
+        key = (site_issue, _boundary(older, -1), _boundary(newer, 0))
         cached = cache.pages.get(site_issue.key) if cache is not None else None
-        if cached is not None and all(a is b for a, b in zip(cached[0], (site_issue, older, newer))):
+        if cached is not None and cached[0][0] is site_issue and cached[0][1:] == key[1:]:
             pages = cached[1]
         else:
             pages = render_issue_pages(renderer, site_issue, older, newer)
             if cache is not None:
-                cache.pages[site_issue.key] = ((site_issue, older, newer), pages)
+                cache.pages[site_issue.key] = (key, pages)
         html.update(pages)
         files.update(issue_files(config, site_issue))
         docs += search_docs(site_issue, config.name)
@@ -284,6 +287,14 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
     notice_costs = {path: costs[path] for site_issue in issues for notice in site_issue.issue.notices
                     if (path := site_issue.notice_path(notice) + "index.html") in costs}
     return Site(files, tuple(sorted(html)), tuple(docs), search, font_set, notice_costs, costs)
+
+
+def _boundary(other: SiteIssue | None, index: int) -> tuple | None:
+    """(address, title, issue label) of another issue's first (0) or last (-1) notice."""
+    if other is None or not other.issue.notices:
+        return None
+    notice = other.issue.notices[index]
+    return other.notice_path(notice), notice.meta.title, other.issue.meta.label
 
 
 @dataclass(frozen=True, slots=True)

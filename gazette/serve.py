@@ -481,7 +481,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{html.escape(title)}</title></head><body>"
-                f'<main style="font-family:sans-serif;max-width:40rem;margin:3rem auto;'
+                f'<main style="font-family:&quot;PingFang SC&quot;,&quot;Microsoft YaHei&quot;,'
+                f'GzPreviewUI,sans-serif;max-width:40rem;margin:3rem auto;'
                 f'padding:0 1rem">'
                 f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
                 f'<p><a href="/">返回首页</a></p></main></body></html>').encode()

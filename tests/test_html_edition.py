@@ -693,6 +693,16 @@ def test_the_search_query_set_finds_each_expected_notice_first(page, base_url):
     assert len(QUERIES) >= 30 and not missed
 
 
+def test_snippets_start_at_a_line_or_after_a_stop(page, base_url):
+    """Never in the middle of a 文号 or a word: the snippet starts where the text does, at a
+    line, or just after a punctuation mark."""
+    for query in ("营商环境", "奖励资金", "生态环境", "食品安全"):
+        _search(page, base_url, query)
+        for snippet in page.locator(".search-result .result-snippet").all_inner_texts():
+            if snippet.startswith("…"):
+                assert not re.match(r"…(〕|\d*号)", snippet), snippet  # no 文号 tail
+
+
 def test_search_words_are_anded_and_results_carry_dates(page, base_url):
     _search(page, base_url, "食品安全 方案")
     titles = page.locator(".search-result a.result-title").all_inner_texts()
