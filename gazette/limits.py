@@ -16,9 +16,9 @@ from dataclasses import dataclass
 MAX_TITLE_CHARS = 200
 MAX_PARAGRAPH_CHARS = 10_000
 MAX_TABLE_ROWS = 1_000
-MAX_TABLE_COLUMNS = 20
-"""At the smallest table type (小五号) about two characters per column still fit across an A4
-page's text; more columns than this cannot be read in print."""
+MAX_TABLE_COLUMNS = 60
+"""A bound on the work of sizing columns; whether a table's columns fit the page, upright or
+on a landscape page, is gazette.tables' table.too-wide."""
 MAX_NESTING = 8
 """Block quotes inside block quotes; markdown-it stops parsing (and drops the text) at 20."""
 

@@ -189,7 +189,7 @@ def parse_table(title: str, lines: list[str], problems: list[BlockProblem]) -> T
     width = len(table.align)
     if width > MAX_TABLE_COLUMNS:
         problems.append(BlockProblem(rows[0][0], "limit.table-columns",
-                                     f"表格有 {width} 列，上限 {MAX_TABLE_COLUMNS} 列：印刷版的版面放不下",
+                                     f"表格有 {width} 列，上限 {MAX_TABLE_COLUMNS} 列",
                                      "把表格拆成几张，或改为竖排（行列互换）"))
     if len(rows) > MAX_TABLE_ROWS:
         problems.append(BlockProblem(rows[MAX_TABLE_ROWS][0], "limit.table-rows",
