@@ -155,6 +155,13 @@ def _sections_from_heads(documents: list[Document], heads: list[str],
                     doc.section = candidate
                     doc.findings.append(f"栏目取自书眉（第{no}行）")
                     break
+    by_prefix = {_prefix(doc.doc_number): doc.section for doc in documents
+                 if doc.section and doc.doc_number}
+    for doc in documents:
+        prefix = _prefix(doc.doc_number)
+        if not doc.section and prefix and by_prefix.get(prefix):
+            doc.section = by_prefix[prefix]
+            doc.guesses.append(f"栏目没有印出，取同为“{prefix}”文号的公文所在的“{doc.section}”")
     known = None
     for doc in documents:
         if doc.section:
@@ -173,6 +180,11 @@ def _sections_from_heads(documents: list[Document], heads: list[str],
         else:
             doc.section = "未分栏目"
             doc.guesses.append("栏目没有印出，暂作“未分栏目”")
+
+
+def _prefix(doc_number: str | None) -> str | None:
+    """The 机关代字 of a 文号 (银政办发〔2022〕42号 → 银政办发)."""
+    return doc_number.split("〔", 1)[0] if doc_number and "〔" in doc_number else None
 
 
 def _section_of(head: str, names: set[str]) -> str | None:
