@@ -111,7 +111,8 @@ def _signature(doc: Document, body: list[int], lines: dict[int, Line]) -> tuple[
         if not date:
             continue
         issuers, first = _issuers(body, index, lines)
-        if not issuers and index + 1 < len(body) and not parse_note(text_of(lines[body[index + 1]])):
+        after = text_of(lines[body[index + 1]]) if index + 1 < len(body) else ""
+        if not issuers and after and not parse_note(after):
             continue
         doc.date = date
         doc.issuers = issuers

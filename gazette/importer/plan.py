@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from .fields import extract
-from .front import LABEL, SHORT_LABEL, issue_info
+from .front import LABEL, issue_info
 from .layout import find_furniture, parse_toc, strip_marks
 from .markdown import render_body
 from .model import Document, ImportPlan, Layout, Line, Source

@@ -52,10 +52,6 @@ def norm(text: str) -> str:
     return re.sub(r"[\s\u3000]+", "", text).translate(table)
 
 
-def han_count(text: str) -> int:
-    return sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
-
-
 def is_cjk(text: str) -> bool:
     return bool(_CJK_CHAR.search(text))
 
