@@ -1,7 +1,16 @@
 #!/usr/bin/env python3
-"""Benchmark: the full ``gazette build`` of an issue against WeasyPrint alone on the same HTML.
+"""Benchmark: the full ``gazette build`` of an issue against WeasyPrint alone on the same HTML,
+a rebuild with nothing changed, a rebuild after editing one notice, and peak memory of big issues.
 
-    .venv/bin/python scripts/bench.py [--runs N] [--issue KEY]
+    .venv/bin/python scripts/bench.py [--runs N] [--issue KEY] [--sizes 70,400,1200]
+
+Everything runs in a scratch copy of the project (config.yaml, layouts/, the issue; fonts/
+linked), so build/ of the real project is not touched. Before each "full build" the scratch
+project's build cache (build/.cache/builds/) is deleted, so the build really lays out the
+issue; the "no-op rebuild" is the same command again with nothing changed, and the "one-notice
+edit" rebuild appends a sentence to one notice first. For the memory figures the scratch
+project gets issues made of the bundled notices repeated (doc numbers and orders renumbered)
+until they reach about the requested page counts.
 
 Both sides run as fresh processes (what an editor waits for), interleaved pair by pair and in
 alternating order, because the machines here are shared and noisy. For every pair the ratio
@@ -31,6 +40,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -121,11 +131,11 @@ print(json.dumps({
 '''
 
 
-def run_child(argv: list[str]) -> dict:
+def run_child(argv: list[str], cwd: Path = ROOT) -> dict:
     """Run argv as a fresh process; wall time, CPU time and max RSS of that very child."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=err,
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err,
                                 stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
@@ -149,7 +159,7 @@ def executables() -> tuple[str, str]:
     sys.exit("bench: gazette is not installed; run scripts/setup.sh first")
 
 
-def weasyprint_job(key: str | None) -> tuple[str, dict]:
+def weasyprint_job(key: str | None, root: Path = ROOT) -> tuple[str, dict]:
     """The issue key and what the WeasyPrint child needs, as gazette.render_pdf computes it."""
     sys.path.insert(0, str(ROOT))
     from gazette.config import load_project
@@ -157,7 +167,7 @@ def weasyprint_job(key: str | None) -> tuple[str, dict]:
     from gazette.diagnostics import GazetteError
 
     try:
-        config, issue_dir = resolve_issue(load_project(ROOT / "config.yaml"), key)
+        config, issue_dir = resolve_issue(load_project(root / "config.yaml"), key)
     except GazetteError as exc:
         sys.exit(f"bench: {exc.diagnostic.format()}")
     key = config.issue_address(issue_dir.name)
@@ -172,11 +182,44 @@ def weasyprint_job(key: str | None) -> tuple[str, dict]:
     }
 
 
-def full_build(gazette: str, key: str) -> dict:
-    result = run_child([gazette, "build", key])
+def scratch_project(dest: Path, key: str, copies: int = 1) -> Path:
+    """A copy of the project holding only issue ``key`` (gazette/issue), its notices repeated
+    ``copies`` times: copy k renumbers 文号 (N → N + 1000·k) and orders (+ 100·k), drops
+    printed_page, and leaves out notices without a 文号 (their permalinks would collide)."""
+    dest.mkdir(parents=True)
+    shutil.copy(ROOT / "config.yaml", dest / "config.yaml")
+    shutil.copytree(ROOT / "layouts", dest / "layouts")
+    (dest / "fonts").symlink_to(ROOT / "fonts")
+    source = ROOT / "content" / key
+    target = dest / "content" / key
+    shutil.copytree(source, target)
+    for copy in range(1, copies):
+        for notice in sorted(source.glob("*.md")):
+            text = notice.read_text(encoding="utf-8")
+            head, sep, body = text.partition("\n---\n")
+            if not re.search(r"^doc_number:", head, re.M):
+                continue
+            head = re.sub(r"^(doc_number: .*〕)(\d+)号", lambda m: f"{m[1]}{int(m[2]) + 1000 * copy}号",
+                          head, flags=re.M)
+            head = re.sub(r"^order: (\d+)", lambda m: f"order: {int(m[1]) + 100 * copy}", head,
+                          flags=re.M)
+            head = re.sub(r"^printed_page: .*\n?", "", head, flags=re.M)
+            (target / f"c{copy:02d}-{notice.name}").write_text(head + sep + body, encoding="utf-8")
+    return dest
+
+
+def clear_cache(project: Path) -> None:
+    shutil.rmtree(project / "build" / ".cache" / "builds", ignore_errors=True)
+
+
+def full_build(gazette: str, key: str, project: Path = ROOT) -> dict:
+    result = run_child([gazette, "build", key], cwd=project)
     match = re.search(r"(\d+)\s*页", result["stdout"])
     result["pages"] = int(match.group(1)) if match else None
     result["fallback"] = "fontTools instead of HarfBuzz" in result["stderr"] + result["stdout"]
+    seconds = re.search(r"（([\d.]+) 秒", result["stdout"])
+    result["inside"] = float(seconds.group(1)) if seconds else None
+    result["reused"] = "沿用上次的结果" in result["stdout"]
     return result
 
 
@@ -186,38 +229,81 @@ def weasyprint_alone(python: str, job: dict) -> dict:
     return result
 
 
+def edit_notice(issue_dir: Path, number: int) -> None:
+    """Append a sentence to the first paragraph of the issue's first notice with a 文号."""
+    notice = next(p for p in sorted(issue_dir.glob("*.md"))
+                  if "doc_number:" in p.read_text(encoding="utf-8"))
+    text = notice.read_text(encoding="utf-8")
+    head, sep, body = text.partition("\n---\n\n")
+    first, rest = body.split("\n", 1)
+    notice.write_text(f"{head}{sep}{first}基准测试第{number}次修改。\n{rest}", encoding="utf-8")
+
+
+def memory(python: str, gazette: str, key: str, sizes: list[int], tmp: Path) -> list[dict]:
+    """Peak RSS of a full build (and of WeasyPrint alone on its print.html) per issue size."""
+    rows = []
+    for size in sizes:
+        copies = max(1, round(size / 71))
+        project = scratch_project(tmp / f"size-{size}", key, copies)
+        build = full_build(gazette, key, project)
+        _, job = weasyprint_job(key, project)
+        job["out"] = str(tmp / f"size-{size}.pdf")
+        engine = weasyprint_alone(python, job)
+        rows.append({"size": size, "pages": build["pages"], "build": build, "engine": engine})
+        print(f"  ~{size} pages: {build['pages']} pages, full build {build['wall']:.1f} s "
+              f"{build['rss_mb']:.0f} MB; weasyprint alone {engine['wall']:.1f} s "
+              f"{engine['rss_mb']:.0f} MB", flush=True)
+        shutil.rmtree(project, ignore_errors=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="measured pairs (default 5)")
     parser.add_argument("--issue", default="yinchuan/2020-07", help="issue (default yinchuan/2020-07)")
+    parser.add_argument("--sizes", default="70,400,1200",
+                        help="approximate page counts for the memory rows ('' to skip)")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
 
     python, gazette = executables()
-    key, job = weasyprint_job(args.issue)
     with tempfile.TemporaryDirectory(prefix="gazette-bench-") as tmp:
+        project = scratch_project(Path(tmp) / "project", args.issue)
+        key, job = weasyprint_job(args.issue, project)
+        issue_dir = project / "content" / args.issue
         job["out"] = str(Path(tmp) / "weasyprint.pdf")
         print(f"bench: issue {key}, {args.runs} interleaved pairs (+1 warm-up), "
               f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs", flush=True)
         # Warm-up (not counted): writes print.html, fills jieba's and the OS's caches.
-        full_build(gazette, key)
+        full_build(gazette, key, project)
         weasyprint_alone(python, job)
-        builds, engines = [], []
+        builds, engines, noops, edits = [], [], [], []
         for run in range(args.runs):
             order = ("build", "wp") if run % 2 == 0 else ("wp", "build")
             for side in order:
                 if side == "build":
-                    builds.append(full_build(gazette, key))
+                    clear_cache(project)
+                    builds.append(full_build(gazette, key, project))
                 else:
                     engines.append(weasyprint_alone(python, job))
+            noops.append(full_build(gazette, key, project))
+            edit_notice(issue_dir, run + 1)
+            edits.append(full_build(gazette, key, project))
             print(f"  pair {run + 1}/{args.runs}: full {builds[-1]['wall']:.2f} s, "
                   f"weasyprint {engines[-1]['wall']:.2f} s, "
-                  f"ratio {builds[-1]['wall'] / engines[-1]['wall']:.2f}", flush=True)
-    report(key, builds, engines)
+                  f"ratio {builds[-1]['wall'] / engines[-1]['wall']:.2f}; "
+                  f"no-op {noops[-1]['wall']:.2f} s ({noops[-1]['inside']} s inside), "
+                  f"one-notice edit {edits[-1]['wall']:.2f} s", flush=True)
+        if not all(n["reused"] for n in noops):
+            print("WARNING: a no-op rebuild did not reuse the previous outputs")
+        rows = memory(python, gazette, args.issue, sizes, Path(tmp)) if sizes else []
+    report(key, builds, engines, noops, edits, rows)
 
 
-def report(key: str, builds: list[dict], engines: list[dict]) -> None:
+def report(key: str, builds: list[dict], engines: list[dict], noops: list[dict],
+           edits: list[dict], rows: list[dict]) -> None:
     med = statistics.median
     ratios = [b["wall"] / e["wall"] for b, e in zip(builds, engines, strict=True)]
     cpu_ratios = [b["cpu"] / e["cpu"] for b, e in zip(builds, engines, strict=True)]
@@ -233,6 +319,8 @@ def report(key: str, builds: list[dict], engines: list[dict]) -> None:
     print(f"{'':<20}{'wall s':>9}{'min':>9}{'max':>9}{'cpu s':>9}{'pages/s':>9}{'max RSS MB':>11}")
     print(row(f"full build ({pages} p)", builds))
     print(row("weasyprint alone", engines))
+    print(row("no-op rebuild", noops))
+    print(row("one-notice edit", edits))
     print(f"{'overhead full/wp':<20}{med(ratios):>9.2f}{min(ratios):>9.2f}{max(ratios):>9.2f}"
           f"{med(cpu_ratios):>9.2f}{'':>9}"
           f"{med(b['rss_mb'] / e['rss_mb'] for b, e in zip(builds, engines)):>11.2f}")
@@ -264,6 +352,17 @@ def report(key: str, builds: list[dict], engines: list[dict]) -> None:
           f"×{med(cpu_ratios):.2f} CPU (target ≤ {TARGET:.2f}) {verdict}; peak RSS "
           f"{med(r['rss_mb'] for r in builds):.0f} MB vs "
           f"{med(r['rss_mb'] for r in engines):.0f} MB")
+    inside = [r["inside"] for r in noops if r["inside"] is not None]
+    print(f"no-op rebuild: {med(r['wall'] for r in noops):.2f} s per process "
+          f"(build_issue itself {med(inside) if inside else float('nan'):.2f} s, the rest is "
+          f"Python start-up and imports); one-notice edit: {med(r['wall'] for r in edits):.2f} s")
+    if rows:
+        print()
+        print(f"{'pages':>7}{'build s':>9}{'build MB':>10}{'wp s':>8}{'wp MB':>8}{'MB/page':>9}")
+        for r in rows:
+            b, e = r["build"], r["engine"]
+            print(f"{r['pages'] or 0:>7}{b['wall']:>9.1f}{b['rss_mb']:>10.0f}{e['wall']:>8.1f}"
+                  f"{e['rss_mb']:>8.0f}{b['rss_mb'] / max(1, r['pages'] or 1):>9.2f}")
 
 
 if __name__ == "__main__":
