@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .cite import citations
+from typing import TYPE_CHECKING
+
 from .config import Config
-from .issue import Issue
+
+if TYPE_CHECKING:
+    from .issue import Issue
 
 PDF_VARIANT = "pdf/a-3a"
 MANIFEST = "manifest.json"
@@ -103,6 +106,8 @@ def tool_versions() -> dict[str, str]:
 def manifest(config: Config, issue: Issue, sources: list[SourceFile],
              outputs: dict[str, bytes]) -> bytes:
     """The manifest as canonical JSON (sorted keys, no absolute paths, no clock)."""
+    from .cite import citations
+
     inputs = {f.name: sha256(f.data) for f in sources}
     inputs.update(font_hashes(config))
     document = {

@@ -11,18 +11,21 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import MANIFEST, SourceFile, archive_files, sha256
+from typing import TYPE_CHECKING
+
+from .archive import MANIFEST, sha256
 from .buildcache import BuildCache, diagnostics_json, replay
 from .config import Config
 from .content import find_issue, issue_dirs
 from .diagnostics import Diagnostics, Location, relative
-from .check import BUILD_RULES, validate_issue
-from .issue import Issue, Notice
 from .output import OutputError, Publication, check_writable
-from .render_html import (PLACES_FILE, SITE_FOLDER, PrintEdition, Site, SiteIssue, places_json,
-                          site_dir, site_folder,
-                          published_site)
-from .render_pdf import PagePlace, render_pdf, render_print_html
+from .sitepaths import PLACES_FILE, SITE_FOLDER, site_dir, site_folder
+
+if TYPE_CHECKING:
+    from .archive import SourceFile
+    from .issue import Issue, Notice
+    from .render_html import Site
+    from .render_pdf import PagePlace
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,8 @@ def _site_summary_from(data: dict | None) -> SiteSummary | None:
 
 
 def _read_places(folder: Path) -> dict[str, PagePlace]:
+    from .render_pdf import PagePlace
+
     raw = json.loads((folder / PLACES_FILE).read_text(encoding="utf-8"))
     return {k: PagePlace(*v) for k, v in raw.items()}
 
@@ -174,6 +179,13 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
             return BuildResult(None, out / f"{key}.pdf", summary.pages,
                                time.perf_counter() - started, None, (), summary,
                                frozenset({"print", "site"} if site else {"print"}))
+
+    # The stages proper, imported only when something has to be built: a rebuild that reuses
+    # everything then costs a fraction of a second, start-up included.
+    from .archive import archive_files
+    from .check import BUILD_RULES, validate_issue
+    from .render_html import PrintEdition, SiteIssue, places_json, published_site
+    from .render_pdf import render_pdf, render_print_html
 
     validation = Diagnostics()
     issue = validate_issue(config, issue_dir, validation, encoding, rules=BUILD_RULES)

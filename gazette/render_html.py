@@ -39,18 +39,17 @@ from .diagnostics import Diagnostics, Location, relative
 from .issue import Issue, Notice, format_date, load_issue
 from .render_pdf import PagePlace
 from .search import SearchDoc, SearchIndex, build_index
+from .sitepaths import PLACES_FILE, SITE_FOLDER, site_dir, site_folder  # noqa: F401  (re-exported)
 from .templates import edition_environment, web_helpers
 from .webdoc import shape_notice
 from .webfonts import (WEB_ROLES, FontSet, font_stacks, preview_css, role_texts, subset_font,
                        subset_site, visible)
 
-SITE_FOLDER = "site"
 SEARCH_PAGE = "search/index.html"
 MISSING_PAGE = "404.html"
 FONTS_MARK = "<!--gazette:fonts-->"
 """Where base.html wants the page's font preloads and its own @font-face rules, which are
 known only once every page is rendered."""
-PLACES_FILE = "pages.json"
 FEED_ISSUES = 12
 """The Atom feed carries the newest issues and their notices, not the whole archive."""
 
@@ -507,17 +506,6 @@ def _robots(config: Config) -> bytes:
 def _stamp(date: dt.date) -> str:
     """RFC 3339 midnight in China Standard Time (the gazette's own dates carry no time)."""
     return f"{date.isoformat()}T00:00:00+08:00"
-
-
-def site_dir(config: Config) -> Path:
-    """build/site/, or build/site/<gazette id>/ when the project holds several gazettes: each
-    gazette's web edition is a whole site of its own that its office can publish alone."""
-    return config.build_dir / site_folder(config)
-
-
-def site_folder(config: Config) -> str:
-    """The web edition's folder relative to build/ (site, or site/<gazette id>)."""
-    return f"{SITE_FOLDER}/{config.id}" if config.multi else SITE_FOLDER
 
 
 def render_portal(project: Project) -> bytes:

@@ -239,20 +239,25 @@ def edit_notice(issue_dir: Path, number: int) -> None:
     notice.write_text(f"{head}{sep}{first}基准测试第{number}次修改。\n{rest}", encoding="utf-8")
 
 
-def memory(python: str, gazette: str, key: str, sizes: list[int], tmp: Path) -> list[dict]:
-    """Peak RSS of a full build (and of WeasyPrint alone on its print.html) per issue size."""
+def memory(python: str, gazette: str, key: str, sizes: list[int], tmp: Path,
+           engine_up_to: int) -> list[dict]:
+    """Peak RSS of a full build (and, up to ``engine_up_to`` pages, of WeasyPrint alone on its
+    print.html) per issue size."""
     rows = []
     for size in sizes:
         copies = max(1, round(size / 71))
         project = scratch_project(tmp / f"size-{size}", key, copies)
         build = full_build(gazette, key, project)
-        _, job = weasyprint_job(key, project)
-        job["out"] = str(tmp / f"size-{size}.pdf")
-        engine = weasyprint_alone(python, job)
+        engine = None
+        if size <= engine_up_to:
+            _, job = weasyprint_job(key, project)
+            job["out"] = str(tmp / f"size-{size}.pdf")
+            engine = weasyprint_alone(python, job)
         rows.append({"size": size, "pages": build["pages"], "build": build, "engine": engine})
+        alone = (f"; weasyprint alone {engine['wall']:.1f} s {engine['rss_mb']:.0f} MB"
+                 if engine else "")
         print(f"  ~{size} pages: {build['pages']} pages, full build {build['wall']:.1f} s "
-              f"{build['rss_mb']:.0f} MB; weasyprint alone {engine['wall']:.1f} s "
-              f"{engine['rss_mb']:.0f} MB", flush=True)
+              f"({build['cpu']:.1f} s CPU) {build['rss_mb']:.0f} MB{alone}", flush=True)
         shutil.rmtree(project, ignore_errors=True)
     return rows
 
@@ -263,6 +268,8 @@ def main() -> None:
     parser.add_argument("--issue", default="yinchuan/2020-07", help="issue (default yinchuan/2020-07)")
     parser.add_argument("--sizes", default="70,400,1200",
                         help="approximate page counts for the memory rows ('' to skip)")
+    parser.add_argument("--engine-up-to", type=int, default=400,
+                        help="measure WeasyPrint alone for memory rows up to this size (default 400)")
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -298,7 +305,8 @@ def main() -> None:
                   f"one-notice edit {edits[-1]['wall']:.2f} s", flush=True)
         if not all(n["reused"] for n in noops):
             print("WARNING: a no-op rebuild did not reuse the previous outputs")
-        rows = memory(python, gazette, args.issue, sizes, Path(tmp)) if sizes else []
+        rows = (memory(python, gazette, args.issue, sizes, Path(tmp), args.engine_up_to)
+                if sizes else [])
     report(key, builds, engines, noops, edits, rows)
 
 
@@ -358,11 +366,11 @@ def report(key: str, builds: list[dict], engines: list[dict], noops: list[dict],
           f"Python start-up and imports); one-notice edit: {med(r['wall'] for r in edits):.2f} s")
     if rows:
         print()
-        print(f"{'pages':>7}{'build s':>9}{'build MB':>10}{'wp s':>8}{'wp MB':>8}{'MB/page':>9}")
+        print(f"{'pages':>7}{'build s':>9}{'cpu s':>8}{'build MB':>10}{'wp s':>8}{'wp MB':>8}")
         for r in rows:
             b, e = r["build"], r["engine"]
-            print(f"{r['pages'] or 0:>7}{b['wall']:>9.1f}{b['rss_mb']:>10.0f}{e['wall']:>8.1f}"
-                  f"{e['rss_mb']:>8.0f}{b['rss_mb'] / max(1, r['pages'] or 1):>9.2f}")
+            alone = f"{e['wall']:>8.1f}{e['rss_mb']:>8.0f}" if e else f"{'-':>8}{'-':>8}"
+            print(f"{r['pages'] or 0:>7}{b['wall']:>9.1f}{b['cpu']:>8.1f}{b['rss_mb']:>10.0f}{alone}")
 
 
 if __name__ == "__main__":
