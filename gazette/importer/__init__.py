@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..diagnostics import GazetteError
-from .plan import plan_import
+from .plan import guess_configured_sections, plan_import
 from .write import ImportResult, default_key, safe_segment, write_import
 
 __all__ = ["ImportResult", "check_folder", "import_folder", "run_import"]
@@ -98,9 +98,20 @@ def run_import(source: Path, root: Path, gazette: str | None = None,
         raise GazetteError.at("import.issue", "没有从来源中找到年份和期号，请用 --issue 指定期次，"
                               "如 --issue 2020-07", str(source))
     gazette, target = import_folder(root, source, gazette, key)
+    configured = _configured_sections(root, gazette)
+    if configured:
+        guess_configured_sections(plan.documents, configured)
     sections = tuple(d.section for d in plan.documents if d.section)
     return write_import(plan, root, target,
                         lambda folder: check_folder(root, gazette, folder, sections))
+
+
+def _configured_sections(root: Path, gazette: str) -> tuple[str, ...]:
+    from ..config import load_project
+
+    project = load_project(root / "config.yaml")
+    config = project.gazette(gazette) if project.multi else project.gazettes[0]
+    return config.sections if config else ()
 
 
 def _gazette_from_name(source: Path, required: bool) -> str | None:

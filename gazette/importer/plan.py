@@ -200,3 +200,51 @@ def _number_orders(documents: list[Document]) -> None:
     for doc in documents:
         counts[doc.section or ""] = counts.get(doc.section or "", 0) + 1
         doc.order = counts[doc.section or ""]
+
+
+def guess_configured_sections(documents: tuple[Document, ...], sections: tuple[str, ...]) -> None:
+    """When the target gazette is configured, a section that was only inherited from a
+    neighbour is replaced by the configured section that fits the document best: 大事记 for a
+    chronicle, 人事任免 for appointments, 规范性文件 for a 规 文号, and otherwise the issuer's
+    kind (党委 first when it signs first, 政府, 办公室, 部门) against the section's name, and
+    规章 for a government order. Ties are left as they were."""
+    for doc in documents:
+        if not any(g.startswith("栏目没有印出，沿用") for g in doc.guesses):
+            continue
+        scored = sorted(((_fit(doc, name), name) for name in sections), reverse=True)
+        if not scored or scored[0][0] <= 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            continue
+        name = scored[0][1]
+        doc.guesses = [g for g in doc.guesses if not g.startswith("栏目没有印出，沿用")]
+        doc.guesses.append(f"栏目没有印出，按发文机关和文号从 config.yaml 的栏目中选了“{name}”")
+        doc.section = name
+
+
+def _fit(doc: Document, name: str) -> int:
+    issuers = doc.issuers or (doc.title,)
+    office = any(i.endswith("办公室") for i in issuers)
+    party = any(i.startswith("中共") for i in issuers)
+    government = any("人民政府" in i or i.endswith("政府") for i in issuers)
+    department = not (office or party or government)
+    score = 0
+    if name.endswith("大事记"):
+        return 5 if doc.kind == "chronicle" else -5
+    if name == "人事任免" or name.endswith("任免"):
+        return 5 if re.search(r"任免|任职|免职|任命", doc.title) else -5
+    prefix = _prefix(doc.doc_number) or ""
+    if name.endswith("规章"):
+        return 5 if doc.number_line or "令" in prefix else -5
+    if "规范性" in name:
+        score += 3 if "规" in prefix else -3
+        if "部门" in name:
+            score += 2 if department else -2
+        return score
+    has_office = "办公室" in name
+    score += 2 if has_office == office else -2
+    if "规" in prefix:
+        score -= 2
+    if "委" in name.replace("委员会", "委"):
+        score += (2 if issuers[0].startswith("中共") else 1) if party else -1
+    if "政府" in name:
+        score += 1 if government or (office and not party) else -1
+    return score
