@@ -39,7 +39,7 @@ from pathlib import Path
 from .config import Config
 from .fonts import font_cmap
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 """Bump when the subsetting options change, so old cache entries are not reused."""
 
 
@@ -526,6 +526,7 @@ def _fonttools_subset(path: Path, text: str) -> bytes:
     options.flavor = "woff2"
     options.hinting = False  # screens ignore most CJK hints; dropping them saves a tenth
     options.notdef_outline = True
+    options.layout_features += list(KEPT_FEATURES)
     font = TTFont(path, lazy=True)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
@@ -567,6 +568,9 @@ def _harfbuzz():
 
 HB_SUBSET_FLAGS_NO_HINTING = 0x1
 HB_SUBSET_SETS_DROP_TABLE_TAG = 3
+HB_SUBSET_SETS_LAYOUT_FEATURE_TAG = 6
+KEPT_FEATURES = ("halt",)
+"""Beyond the subsetters' defaults: 'halt' sets paired punctuation half width (span.gw-pc)."""
 WEB_DROPPED_TABLES = ("vhea", "vmtx", "VORG", "DSIG")
 """Vertical metrics: the web edition sets text horizontally only."""
 
@@ -589,6 +593,9 @@ def _hb_subset(path: Path, text: str) -> bytes | None:
         dropped = hbs.hb_subset_input_set(request, HB_SUBSET_SETS_DROP_TABLE_TAG)
         for tag in WEB_DROPPED_TABLES:
             hb.hb_set_add(dropped, int.from_bytes(tag.encode(), "big"))
+        features = hbs.hb_subset_input_set(request, HB_SUBSET_SETS_LAYOUT_FEATURE_TAG)
+        for tag in KEPT_FEATURES:
+            hb.hb_set_add(features, int.from_bytes(tag.encode(), "big"))
         result = hbs.hb_subset_or_fail(face, request)
         if not result:
             return None

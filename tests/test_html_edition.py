@@ -818,3 +818,24 @@ def test_no_request_fails_and_every_page_has_its_canonical_address(page, built, 
     assert entries[site_url] == "2020-09-25" and entries[site_url + "2020/7/"] == "2020-09-25"
     assert entries[site_url + "search/"] is None
     assert sum(1 for v in entries.values() if v == "2020-09-25") == 20
+
+
+def test_paired_full_width_marks_are_half_width_in_the_browser(page, built, base_url):
+    """标点挤压 in the web edition too: the web font subsets keep the 'halt' feature, so a
+    span.gw-pc mark is half an em wide while an ordinary mark is a full em."""
+    page.goto(base_url + "2020/7/银党办-2020-61/")
+    page.evaluate("document.fonts.ready")
+    widths = page.evaluate("""() => {
+      const size = parseFloat(getComputedStyle(document.querySelector('.gw-body p')).fontSize);
+      const width = el => el.getBoundingClientRect().width / size;
+      const half = [...document.querySelectorAll('.gw-text .gw-pc')].map(width);
+      const probe = document.createElement('span');
+      probe.textContent = '。';
+      document.querySelector('.gw-body p').appendChild(probe);
+      return {half, full: width(probe)};
+    }""")
+    half = sorted(widths["half"])
+    assert len(half) > 50
+    assert abs(widths["full"] - 1.0) < 0.05
+    assert abs(half[len(half) // 2] - 0.5) < 0.02, "justified lines may add a little"
+    assert half[-1] < 0.75, half[-5:]
