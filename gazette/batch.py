@@ -50,6 +50,30 @@ class IssueOutcome:
     """sha256 of every file the task left in the issue's folder."""
 
 
+def _exit_with(main_pid: int) -> None:
+    """Pool worker initializer: end this worker as soon as ``gazette build --all`` is gone.
+
+    Workers hold the pool's queues open themselves, so a killed parent would otherwise leave
+    them (and the fork server they keep alive) waiting forever. A daemon thread waits on a
+    pidfd of the parent (Linux), else polls it once a second."""
+    import select
+    import threading
+
+    def watch() -> None:
+        try:
+            select.select([os.pidfd_open(main_pid)], [], [])
+        except (AttributeError, OSError):
+            while True:
+                try:
+                    os.kill(main_pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="gazette-parent-watch", daemon=True).start()
+
+
 def _reset_peak() -> None:
     """Reset the kernel's high-water mark of resident memory for this process (Linux)."""
     try:
@@ -166,8 +190,11 @@ def executor_for(scheduler: str | None, jobs: int) -> Iterator[tuple[Executor, i
     if scheduler is None:
         import multiprocessing
 
-        with ProcessPoolExecutor(max_workers=jobs,
-                                 mp_context=multiprocessing.get_context("forkserver")) as pool:
+        context = multiprocessing.get_context("forkserver")
+        # Workers fork from a server that has already imported WeasyPrint and the pipeline.
+        context.set_forkserver_preload(["gazette.build"])
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                 initializer=_exit_with, initargs=(os.getpid(),)) as pool:
             yield pool, jobs
         return
     try:

@@ -375,11 +375,11 @@ def verify(pdf: Path, config_path: Path, trust: tuple[Path, ...]) -> None:
 @CONFIG_OPTION
 def sign(pdf: Path, key: Path, cert: Path, chain: tuple[Path, ...], reason: str | None,
          config_path: Path) -> None:
-    """给印刷版 PDF 加 PAdES 电子签名，另存一份 <名称>.signed.pdf（未签名的原文件不变）。"""
+    """给印刷版 PDF 加 PAdES 电子签名，另存为 build/signed/…/<名称>.signed.pdf（原文件不变）。"""
     import os
 
     from .output import write_atomic
-    from .sign import sign_pdf
+    from .sign import SIGNED_FOLDER, sign_pdf
 
     config = _load(config_path).gazettes[0]  # build/ is the project's
     if not pdf.is_file():
@@ -392,12 +392,13 @@ def sign(pdf: Path, key: Path, cert: Path, chain: tuple[Path, ...], reason: str 
     except GazetteError as exc:
         click.echo(exc.diagnostic.format(), err=True)
         sys.exit(1)
-    # Not resolved: build/<issue> is a link to the current generation (gazette.output), and
-    # the copy belongs beside the PDF as readers see it.
+    # Not in the issue's folder: build/<issue> is a link into the current generation, which
+    # the next build replaces with exactly what it produces (gazette.output), so a copy put
+    # there would be lost. build/signed/ mirrors the PDF's place in build/ instead.
     build_dir = Path(os.path.abspath(config.build_dir))
     source = Path(os.path.abspath(pdf))
-    folder = source.parent if source.is_relative_to(build_dir) else build_dir / "signed"
-    out = folder / f"{source.stem}.signed.pdf"
+    place = source.parent.relative_to(build_dir) if source.is_relative_to(build_dir) else Path()
+    out = build_dir / SIGNED_FOLDER / place / f"{source.stem}.signed.pdf"
     write_atomic(out, signed)
     click.echo(f"已签名：{out.relative_to(build_dir.parent)}（{len(signed):,} 字节）")
 

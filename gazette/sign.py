@@ -14,6 +14,8 @@ from pathlib import Path
 from .diagnostics import Diagnostic, GazetteError, Location, Severity
 
 FIELD_NAME = "GazetteSignature"
+SIGNED_FOLDER = "signed"
+"""build/signed/: signed copies, outside the generations a build replaces."""
 
 
 def _error(code: str, message: str, path: Path, hint: str | None = None) -> GazetteError:

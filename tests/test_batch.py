@@ -116,3 +116,57 @@ def test_all_options_need_all(project):
     result = gazette(project, "build", "yinchuan/2022-05", "--jobs", "2")
     assert result.returncode == 2
     assert "--jobs、--scheduler、--force 只用于 --all" in result.stderr
+
+
+def test_a_layout_change_tool_version_or_lost_output_means_rebuild(pool_run, project, monkeypatch):
+    """The skip decision itself (gazette.batch.unchanged), without building again."""
+    import gazette.batch as batch
+    from gazette.config import load_project
+    from gazette.content import resolve_issue
+
+    loaded = load_project(project / "config.yaml")
+    issues = [resolve_issue(loaded, address) for address in ISSUES]
+    assert all(batch.unchanged(config, path) for config, path in issues)
+    css = project / "layouts" / "print" / "print.css.j2"
+    original = css.read_bytes()
+    css.write_bytes(original + b"\n/* a comment */\n")
+    try:
+        assert not any(batch.unchanged(config, path) for config, path in issues)
+    finally:
+        css.write_bytes(original)
+    assert all(batch.unchanged(config, path) for config, path in issues)
+    versions = batch.tool_versions()
+    monkeypatch.setattr(batch, "tool_versions", lambda: {**versions, "weasyprint": "71.0"})
+    assert not any(batch.unchanged(config, path) for config, path in issues)
+    monkeypatch.undo()
+    config, path = issues[0]
+    pages = config.output_dir / path.name / "pages.json"
+    kept = pages.read_bytes()
+    pages.unlink()
+    try:
+        assert not batch.unchanged(config, path)
+    finally:
+        pages.write_bytes(kept)
+
+
+def test_killing_the_build_leaves_no_worker_behind(pool_run, project):
+    import signal
+    import time
+
+    import psutil
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gazette", "build", "--all", "--force", "--jobs", "2",
+         "-c", str(project / "config.yaml")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(process.pid)
+    deadline = time.monotonic() + 120
+    workers: list = []
+    while time.monotonic() < deadline and len(workers) < 3:
+        workers = parent.children(recursive=True)
+        time.sleep(0.2)
+    assert len(workers) >= 3, "the fork server and two workers started"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=20)
+    assert not alive, [p.cmdline()[:3] for p in alive]

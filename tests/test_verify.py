@@ -182,8 +182,8 @@ def signed(built, pki):
     result = gazette(root, "sign", str(pdf), "--key", str(pki / "signer.key"),
                      "--cert", str(pki / "signer.pem"), "--chain", str(pki / "ca.pem"))
     assert result.exit_code == 0, result.output
-    out = pdf.with_name("2020-07.signed.pdf")
-    assert f"已签名：build/2020-07/2020-07.signed.pdf" in result.output
+    out = root / "build" / "signed" / "2020-07" / "2020-07.signed.pdf"
+    assert "已签名：build/signed/2020-07/2020-07.signed.pdf" in result.output
     assert pdf.read_bytes() == before, "the unsigned build is left as it was"
     return out
 
@@ -196,6 +196,20 @@ def test_signed_copy_extends_the_unsigned_build(built, signed):
         fields = document.Root.AcroForm.Fields
         assert [str(f.T) for f in fields] == ["GazetteSignature"]
         assert fields[0].V.SubFilter == "/ETSI.CAdES.detached", "a PAdES signature"
+
+
+def test_signed_copy_survives_the_next_build(built, signed):
+    """A build publishes a new generation holding exactly its outputs (gazette.output); the
+    signed copy lives outside it."""
+    from gazette.output import Publication
+
+    pdf, root = built
+    before = signed.read_bytes()
+    publication = Publication(root / "build")
+    outputs = ("2020-07.pdf", "print.html", "pages.json", "manifest.json")  # as build_issue
+    publication.put("2020-07", {name: (pdf.parent / name).read_bytes() for name in outputs})
+    publication.commit()
+    assert signed.read_bytes() == before
 
 
 def test_signed_copy_verifies_against_its_ca(built, signed, pki):
