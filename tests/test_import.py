@@ -332,8 +332,10 @@ def test_pdf_round_trip_fields(read_back):
     assert len(plan.documents) == total
     for field in ROUND_TRIP_FIELDS:
         assert right[field] >= ROUND_TRIP_TARGET[field], (field, misses)
-    assert (plan.issue.year, plan.issue.number, plan.issue.cumulative) == \
-        (built.issue.meta.year, built.issue.meta.number, built.issue.meta.cumulative)
+    meta = built.issue.meta
+    assert (plan.issue.year, plan.issue.number, plan.issue.cumulative, plan.issue.published) == \
+        (meta.year, meta.number, meta.cumulative, meta.published)
+    assert plan.issue.board == tuple((b.role, b.note, b.names) for b in meta.board)
 
 
 def test_pdf_round_trip_bodies(read_back):

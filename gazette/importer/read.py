@@ -146,11 +146,12 @@ def _read_band(band: list[list], height: float) -> list[list]:
 
 def _two_columns(rows, width: float) -> bool:
     """Two columns: few lines cross the middle of the page, several start just right of it,
-    and most left-hand lines run to the column's edge (table cells do not)."""
+    and most left-hand lines are a column wide and run to its edge (table cells and the names
+    of a masthead's board do not)."""
     middle = width / 2
     crossing = [r for r in rows if r[0] < middle - 10 and r[2] > middle + 10]
     right = [r for r in rows if width * 0.45 <= r[0] <= width * 0.6]
     left = [r for r in rows if r[2] <= middle + 10]
-    justified = [r for r in left if r[2] >= width * 0.4]
+    justified = [r for r in left if r[2] >= width * 0.4 and r[2] - r[0] >= width * 0.3]
     return len(right) >= 5 and len(crossing) * 10 < len(rows) * 3 and \
         len(justified) * 10 >= len(left) * 6
