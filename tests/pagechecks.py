@@ -58,9 +58,15 @@ def stranded_headings(lines: list[Line], metrics, page_width: float,
         if columns:
             half = page_width / 2
             text = [ln for ln in page if ln.size == metrics.body_pt]
-            for column in ([ln for ln in text if ln.x1 < half], [ln for ln in text if ln.x0 > half]):
-                if column:
-                    ends.append(max(column, key=lambda ln: ln.top))
+            left = [ln for ln in text if ln.x1 < half]
+            right = [ln for ln in text if ln.x0 > half]
+            for column, other in ((left, right), (right, left)):
+                # A line is in a column block when the other column reaches down beside it;
+                # a full-width short line under the block (a 附件 label) is not.
+                inside = [ln for ln in column
+                          if any(o.top >= ln.top - metrics.line_pt for o in other)]
+                if inside:
+                    ends.append(max(inside, key=lambda ln: ln.top))
         found += [(number + 1, ln.text) for ln in ends if _is_keep_with_next(ln, metrics)]
     return sorted(set(found))
 
