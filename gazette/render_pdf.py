@@ -176,10 +176,20 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
                                  pdf_variant=PDF_VARIANT, custom_metadata=True,
                                  attachments=pdf_attachments(files, issue.meta.published))
         foreign = foreign_fonts(document, config)
+        overflows = overflowing_tables(document, {n.anchor for n in issue.notices})
     finally:
         logger.removeHandler(warnings)
         if gc_was_enabled:
             gc.enable()
+    for anchor, number in overflows:
+        notice = next((n for n in issue.notices if n.anchor == anchor), None)
+        line = None
+        if notice is not None and number < len(notice.body.tables):
+            line = notice.body.tables[number][1]
+        diags.error("render.table-overflow", f"第 {number + 1} 张表格比版心宽，超出的部分会被裁掉",
+                    Location(notice.source.rel, line) if notice is not None
+                    else Location(relative(issue.path, config.root)),
+                    "把表格拆成两张，或删去、合并一些列")
     for family in foreign:
         diags.error("render.foreign-font",
                     f"排版时用到了 fonts/ 以外的字体“{family}”：印刷版不能依赖生成它的电脑上装了什么字体",
@@ -225,6 +235,37 @@ def _refusal_location(url: str, issue: Issue, config: Config) -> Location:
                     return Location(notice.source.rel, notice.source.body_line + number)
             return Location(notice.source.rel)
     return Location(relative(issue.path, config.root))
+
+
+def overflowing_tables(document, anchors: set[str],
+                       tolerance_pt: float = 1.0) -> list[tuple[str | None, int]]:
+    """Tables that run past the right edge of their page's content box once laid out, as
+    (notice anchor, index of the table within the notice): the layout's own verdict, behind
+    the predictive table.too-wide of check. Uses WeasyPrint's page boxes (pinned version)."""
+    found: list[tuple[str | None, int]] = []
+    notice: str | None = None
+    seen: dict[int, int] = {}
+    counts: dict[str | None, int] = {}
+    for page in document.pages:
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width
+        for child in page_box.descendants():
+            element = getattr(child, "element", None)
+            ident = element.get("id") if element is not None else None
+            if ident in anchors:
+                notice = ident
+            if type(child).__name__ != "TableBox" or element is None:
+                continue
+            if element.get("class", "").split()[:1] != ["gw-table"]:
+                continue
+            if id(element) not in seen:
+                seen[id(element)] = counts.get(notice, 0)
+                counts[notice] = seen[id(element)] + 1
+            # pixels are CSS px (1/96 in); 1 pt = 4/3 px
+            if child.position_x + child.margin_width() > right + tolerance_pt * 4 / 3:
+                if (notice, seen[id(element)]) not in found:
+                    found.append((notice, seen[id(element)]))
+    return found
 
 
 def _shown_url(url: str, config: Config) -> str:

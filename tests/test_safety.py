@@ -568,3 +568,26 @@ def test_two_issues_at_one_web_address_do_not_overwrite_each_other(tmp_path):
     [warning] = diags.warnings
     assert warning.code == "site.issue-skipped" and "网页版地址 2020/7/ 重复" in warning.message
     assert warning.location.path == "content/2020-08/issue.yaml"
+
+
+def test_a_table_wider_than_the_page_is_an_error_not_clipped(tmp_path):
+    """Past check's table.too-wide (as if its estimate were wrong), the laid-out table is
+    measured: one that runs past the page's text block is an error at its notice and line."""
+    root = copy_project(tmp_path / "p")
+    for path in (root / "content" / SAMPLE).glob("*.md"):
+        if not path.name.startswith("02-"):
+            path.unlink()
+    config = load_config(root / "config.yaml")
+    issue = load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+    notice = issue.notices[0]
+    cells = "".join(f"<td>{'9' * 12}.{i:03d}</td>" for i in range(40))
+    table = f'<table class="gw-table"><tbody><tr>{cells}</tr></tbody></table>'
+    body = dataclasses.replace(notice.body, html=notice.body.html + table, tables=((None, 14),))
+    notice = dataclasses.replace(notice, body=body)
+    issue = dataclasses.replace(issue, sections=(dataclasses.replace(
+        issue.sections[0], notices=(notice,)),))
+    diags = Diagnostics()
+    render_pdf(render_print_html(issue, config), config, issue, diags)
+    [overflow] = [d for d in diags.errors if d.code == "render.table-overflow"]
+    assert (overflow.location.path, overflow.location.line) == (notice.source.rel, 14)
+    assert "第 1 张表格比版心宽" in overflow.message
