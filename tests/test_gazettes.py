@@ -20,6 +20,8 @@ from .conftest import BUNDLED, PROJECT, ROOT
 from .pdftext import PdfPages, squash
 
 MADEUP = Path(__file__).parent / "projects" / "madeup"
+MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+"""A backslash escape in the source (20元\\*园龄) prints as the character alone."""
 
 
 def folio_pattern(config) -> re.Pattern[str]:
@@ -115,10 +117,12 @@ def body_texts(config, result, pdf: PdfPages) -> list[str]:
     margin boxes after the page content), so paragraphs run on across pages."""
     heads = (head_texts(config, result.issue, "verso") | head_texts(config, result.issue, "recto")
              | head_texts(config, result.issue, "inner"))
+    folio = folio_pattern(config).pattern
+    edges = re.compile(f"^(?:{folio})|(?:{folio})$")
     out = []
     for text in pdf.squashed:
-        text = folio_pattern(config).sub("", text)
-        for _ in range(2):  # an outer and an inner head, drawn before or after the page
+        for _ in range(3):  # the folio and two heads, drawn before or after the page content
+            text = edges.sub("", text)
             for head in sorted(heads, key=len, reverse=True):
                 if text.endswith(head):
                     text = text[: -len(head)]
@@ -134,7 +138,7 @@ def test_no_paragraph_is_lost(issue_pdf):
     config, result, _, pdf, _ = issue_pdf
     everything = "".join(body_texts(config, result, pdf))
     missing = [(n.source.rel, p[:30]) for n in result.issue.notices for p in n.body.paragraphs
-               if squash(p) not in everything]
+               if squash(MARKDOWN_ESCAPE.sub(r"\1", p)) not in everything]
     assert not missing, missing[:5]
 
 
@@ -159,7 +163,7 @@ def madeup(tmp_path_factory):
     shutil.copytree(MADEUP, root)
     shutil.copytree(ROOT / "layouts", root / "layouts", dirs_exist_ok=True)
     (root / "fonts").symlink_to(ROOT / "fonts")
-    result = CliRunner().invoke(main, ["build", "--all", "-c", str(root / "config.yaml")])
+    result = CliRunner().invoke(main, ["build", "qingshui/2019-04", "-c", str(root / "config.yaml")])
     assert result.exit_code == 0, result.output
     project = load_project(root / "config.yaml")
     config = project.gazettes[0]
