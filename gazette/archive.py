@@ -66,12 +66,21 @@ def _project_files(root: Path, folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+def read_project_file(path: Path) -> bytes:
+    """A project file's bytes, for hashing and embedding. A FIFO, a device or a link to one is
+    not read (reading would wait forever or never end) but stands for itself, so the build
+    cache sees a change and the validation runs and reports it (source.not-a-file)."""
+    if not path.is_file():
+        return b"\0not a regular file\0"
+    return path.read_bytes()
+
+
 def source_files(config: Config, issue_dir: Path) -> list[SourceFile]:
     """config.yaml, every file of layouts/ and of the issue's folder, in a stable order."""
     root = config.root
     files = [SourceFile(CONFIG_FILE, (root / CONFIG_FILE).read_bytes())]
     for folder in (config.layouts_dir, issue_dir):
-        files += [SourceFile(p.relative_to(root).as_posix(), p.read_bytes())
+        files += [SourceFile(p.relative_to(root).as_posix(), read_project_file(p))
                   for p in _project_files(root, folder)]
     return files
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import CONFIG_FILE, _project_files, tool_versions
+from .archive import CONFIG_FILE, _project_files, read_project_file, tool_versions
 from .config import Config
 from .diagnostics import Diagnostic, Diagnostics, Edit, Location, Severity
 from .output import write_atomic
@@ -138,7 +138,7 @@ def _small_files(root: Path, folder: Path) -> list[tuple[str, str]]:
     the manifest does); small files are simply read."""
     if not folder.is_dir():
         return []
-    return [(p.relative_to(root).as_posix(), _sha(p.read_bytes()))
+    return [(p.relative_to(root).as_posix(), _sha(read_project_file(p)))
             for p in _project_files(root, folder)]
 
 
