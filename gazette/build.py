@@ -252,6 +252,15 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     except OutputError as exc:
         diags.error("output.failed", exc.message, Location(relative(config.build_dir, config.root)))
         return None
+    reused = frozenset(({"print"} if print_fresh else set())
+                       | ({"site"} if stored_site is not None else set()))
+    if cache.inputs_changed(issue_dir, issue_key, gazette_key, issue_dirs(config)):
+        cache.forget(key)
+        cache.save()
+        site_summary = _site_summary(config, edition) if edition is not None else None
+        return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
+                           edition, drifts, BuildSummary(**summary.as_json(), site=site_summary),
+                           reused)
     cache.save_issue(key, {
         "key": issue_key, "gazette": gazette_key,
         "outputs": {name: sha256(data) for name, data in files.items()} if files
@@ -268,8 +277,6 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
         site_summary = _site_summary_from(stored_site["summary"])
     cache.published(out)  # remember the published files' stamps for the next check
     cache.save()
-    reused = frozenset(({"print"} if print_fresh else set())
-                       | ({"site"} if stored_site is not None else set()))
     return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
                        edition, drifts,
                        BuildSummary(**summary.as_json(), site=site_summary), reused)

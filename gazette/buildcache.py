@@ -262,5 +262,19 @@ class BuildCache:
         base = os.fspath(folder)
         return all(self.hashes.hash(f"{base}/{name}") == digest for name, digest in outputs.items())
 
+    def inputs_changed(self, issue_dir: Path, issue_key: str, gazette_key: str,
+                       issue_dirs: list[Path]) -> bool:
+        """Whether an input changed while the build ran (read again, not from memory): its
+        outputs may then mix old and new sources and must not be recorded under either key."""
+        self._shared = None
+        self._issue_inputs.clear()
+        return (self.issue_key(issue_dir) != issue_key
+                or self.gazette_key(issue_dirs) != gazette_key)
+
+    def forget(self, key: str) -> None:
+        """Drop the records of issue ``key`` and of the site: the next build redoes both."""
+        for path in (self.folder / f"issue-{key}.json", self.folder / "site.json"):
+            path.unlink(missing_ok=True)
+
     def save(self) -> None:
         self.hashes.save()

@@ -212,6 +212,29 @@ def test_tampered_output_is_rebuilt(project):
     assert out.read_bytes() == good
 
 
+def test_an_edit_during_the_build_is_not_recorded(project, monkeypatch):
+    """A notice saved while the PDF is being laid out and then changed back: the outputs of
+    that build read both versions, so they must not be reused for either."""
+    import gazette.render_pdf
+
+    notice = project / "content" / FIRST / "01-zhengfuling-2020-2.md"
+    original = notice.read_text(encoding="utf-8")
+    render = gazette.render_pdf.render_pdf
+
+    def render_while_editing(*args, **kwargs):
+        notice.write_text(original.replace("。", "（构建中修改）。", 1), encoding="utf-8")
+        return render(*args, **kwargs)
+
+    edit(project / "content" / FIRST / "issue.yaml", "印数: 1280册", "印数: 1290册")
+    monkeypatch.setattr(gazette.render_pdf, "render_pdf", render_while_editing)
+    assert build(project).reused == frozenset()
+    monkeypatch.undo()
+    notice.write_text(original, encoding="utf-8")
+    assert "print" not in build(project).reused
+    manifest = (project / "build" / FIRST / "manifest.json").read_text(encoding="utf-8")
+    assert hashlib.sha256(original.encode()).hexdigest() in manifest
+
+
 def test_deleting_the_cache_gives_identical_outputs(project):
     build(project)
     before = snapshot(project)
