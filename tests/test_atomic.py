@@ -30,7 +30,6 @@ from .conftest import ROOT, SAMPLE, copy_project
 DRIVER = r"""
 import errno, json, os, shutil, signal, sys, time
 from pathlib import Path
-import gazette.build as build
 import gazette.output as output
 import gazette.render_pdf as render_pdf_module
 from gazette.render_pdf import PagePlace
@@ -47,7 +46,7 @@ if replay != "-":
         if attach is not None:
             attach(recorded_places)
         return pdf, 71
-    build.render_pdf = render_pdf
+    render_pdf_module.render_pdf = render_pdf
 
 steps = {"active": False, "count": 0, "switch": 0, "writes": 0}
 def instrument(module, name):
@@ -80,14 +79,14 @@ def counted(self):
             Path(arg).write_text(f"{steps['count']} {steps['switch']}")
 output.Publication.commit = counted
 if mode == "layout-marker":
-    original_print_html = build.render_print_html
+    original_print_html = render_pdf_module.render_print_html
     def render_print_html(*args, **kwargs):
         print("LAYOUT STARTED", flush=True)
         return original_print_html(*args, **kwargs)
-    build.render_print_html = render_print_html
+    render_pdf_module.render_print_html = render_print_html
 if mode == "tag":
-    original_html = build.render_print_html
-    build.render_print_html = lambda *a, **k: original_html(*a, **k) + f"<!-- {tag} -->\n"
+    original_html = render_pdf_module.render_print_html
+    render_pdf_module.render_print_html = lambda *a, **k: original_html(*a, **k) + f"<!-- {tag} -->\n"
     render_pdf_module._identifier = lambda issue, config: tag.encode()
 main(["build", key, "-c", config])
 """
