@@ -42,8 +42,8 @@ from .search import SearchDoc, SearchIndex, build_index
 from .sitepaths import PLACES_FILE, SITE_FOLDER, site_dir, site_folder  # noqa: F401  (re-exported)
 from .templates import edition_environment, web_helpers
 from .webdoc import shape_notice
-from .webfonts import (WEB_ROLES, FontSet, font_stacks, preview_css, role_texts, subset_font,
-                       subset_site, visible)
+from .webfonts import (WEB_ROLES, FontSet, cache_dir, font_stacks, preview_css, role_texts,
+                       subset_font, subset_site, visible)
 
 SEARCH_PAGE = "search/index.html"
 MISSING_PAGE = "404.html"
@@ -526,7 +526,8 @@ def render_portal(project: Project) -> bytes:
     # The page is small and stands alone: its two fonts, cut to its own characters, are
     # embedded, so it never shows boxes on a computer without Chinese fonts.
     chars = "".join(sorted(visible(draft)))
-    fonts = {role: base64.b64encode(subset_font(path, chars)).decode("ascii")
+    fonts = {role: base64.b64encode(subset_font(path, chars, cache_dir(project.gazettes[0])))
+             .decode("ascii")
              for role, path in (("song", project.gazettes[0].fonts.song),
                                 ("hei", project.gazettes[0].fonts.hei_bold))}
     html = template.render(gazettes=gazettes, format_date=format_date, fonts=fonts)

@@ -22,14 +22,13 @@ selectors to collect the characters, so the two cannot disagree. Characters miss
 role's font go to the bundled fallback fonts, as in print.
 
 Subsets are cut with harfbuzz (libharfbuzz-subset, milliseconds) or else fontTools, and cached
-by content (``$GAZETTE_CACHE_DIR``, default ``~/.cache/gazette``).
+by content in the project's ``build/.cache/webfonts/``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -353,8 +352,9 @@ def _assign(config: Config, chars: dict[str, set[str]], missing: set[str]) -> di
     return out
 
 
-def _web_font(family: str, kind: str, path: Path, chars: str, ranged: bool) -> WebFont:
-    data = _subset_cached(path, "".join(sorted(chars)))
+def _web_font(family: str, kind: str, path: Path, chars: str, ranged: bool,
+              cache: Path) -> WebFont:
+    data = _subset_cached(path, "".join(sorted(chars)), cache)
     digest = hashlib.sha256(data).hexdigest()[:10]
     return WebFont(family, f"assets/fonts/{family}-{kind}-{digest}.woff2", data,
                    frozenset(chars), ranged)
@@ -377,7 +377,8 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, set[str]]],
 
     def core_font(index: int) -> WebFont:
         if index not in core_fonts:
-            core_fonts[index] = _web_font(SLICED, f"c{index}", sliced_path, core_chars[index], True)
+            core_fonts[index] = _web_font(SLICED, f"c{index}", sliced_path, core_chars[index], True,
+                                           cache)
         return core_fonts[index]
 
     all_core = set("".join(core_chars))
@@ -394,7 +395,7 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, set[str]]],
                         core_used.add(index)
                 text = text - all_core
             if text:
-                own.append(_web_font(family, "p", paths[family], "".join(text), False))
+                own.append(_web_font(family, "p", paths[family], "".join(text), False, cache))
         pages[page] = PageFonts(tuple(shared), tuple(own))
     extended: list[WebFont] = []
     if search_page is not None:
@@ -410,17 +411,17 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, set[str]]],
                 skip = ""
             for index, piece in enumerate(extended_slices(paths[family], skip)):
                 if text & set(piece):
-                    extended.append(_web_font(family, f"x{index}", paths[family], piece, True))
+                    extended.append(_web_font(family, f"x{index}", paths[family], piece, True, cache))
         pages[search_page] = PageFonts(tuple(shared), ())
-    blanks = {family: _blank_cached(path) for family, path in paths.items()
+    blanks = {family: _blank_cached(path, cache) for family, path in paths.items()
               if not family.startswith("GzFallback")}
     return FontSet(tuple(core_fonts[i] for i in sorted(core_fonts)), pages, tuple(extended),
                    blanks, font_stacks(config), frozenset(missing))
 
 
-def _blank_cached(path: Path) -> bytes:
+def _blank_cached(path: Path, cache: Path) -> bytes:
     key = hashlib.sha256("\0".join((CACHE_VERSION, "blank", _digest(path))).encode()).hexdigest()
-    entry = cache_dir() / "webfonts" / f"{key}.woff2"
+    entry = cache / f"{key}.woff2"
     if entry.is_file():
         return entry.read_bytes()
     data = _blank(path)
@@ -481,25 +482,25 @@ def _blank(path: Path) -> bytes:
     return out.getvalue()
 
 
-def cache_dir() -> Path:
-    if env := os.environ.get("GAZETTE_CACHE_DIR"):
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "gazette"
+def cache_dir(config: Config) -> Path:
+    """Cut fonts are kept in the project's build/.cache/webfonts/ (safe to delete): a cache
+    never lives outside the project."""
+    return config.build_dir / ".cache" / "webfonts"
 
 
-def subset_font(path: Path, chars: str) -> bytes:
-    """``path`` cut to ``chars`` as woff2 (cached), for a page that embeds its own font."""
-    return _subset_cached(path, chars)
+def subset_font(path: Path, chars: str, cache: Path) -> bytes:
+    """``path`` cut to ``chars`` as woff2 (cached in ``cache``), for a page that embeds its
+    own font."""
+    return _subset_cached(path, chars, cache)
 
 
-def _subset_cached(path: Path, text: str) -> bytes:
+def _subset_cached(path: Path, text: str, cache: Path) -> bytes:
     from fontTools import version as fonttools_version
 
     method = "hb" if _harfbuzz() is not None else "ft"
     key = hashlib.sha256("\0".join(
         (CACHE_VERSION, fonttools_version, method, _digest(path), text)).encode()).hexdigest()
-    entry = cache_dir() / "webfonts" / f"{key}.woff2"
+    entry = cache / f"{key}.woff2"
     if entry.is_file():
         return entry.read_bytes()
     data = _subset(path, text)

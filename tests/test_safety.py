@@ -591,3 +591,15 @@ def test_a_table_wider_than_the_page_is_an_error_not_clipped(tmp_path):
     [overflow] = [d for d in diags.errors if d.code == "render.table-overflow"]
     assert (overflow.location.path, overflow.location.line) == (notice.source.rel, 14)
     assert "第 1 张表格比版心宽" in overflow.message
+
+
+def test_web_font_cuts_are_cached_inside_the_project(sample_build):
+    """The web edition's cut fonts are cached in build/.cache/webfonts/, like every cache, and
+    no module of gazette reaches for the user's home folder."""
+    result, _ = sample_build
+    root = result.pdf_path.parent.parent.parent
+    assert list((root / "build" / ".cache" / "webfonts").glob("*.woff2"))
+    package = Path(__file__).resolve().parent.parent / "gazette"
+    for module in package.rglob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert "Path.home()" not in text and "expanduser" not in text, module
