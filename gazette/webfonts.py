@@ -353,8 +353,8 @@ def _assign(config: Config, chars: dict[str, set[str]], missing: set[str]) -> di
 
 
 def _web_font(family: str, kind: str, path: Path, chars: str, ranged: bool,
-              cache: Path) -> WebFont:
-    data = _subset_cached(path, "".join(sorted(chars)), cache)
+              cuts: Path) -> WebFont:
+    data = _subset_cached(path, "".join(sorted(chars)), cuts)
     digest = hashlib.sha256(data).hexdigest()[:10]
     return WebFont(family, f"assets/fonts/{family}-{kind}-{digest}.woff2", data,
                    frozenset(chars), ranged)
@@ -366,6 +366,7 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, set[str]]],
     """Fonts for every page: the body font's shared slices that the page touches plus one subset
     per family of the page's other characters; the search page takes stable slices of every
     font for whatever its results may show."""
+    cuts = cache_dir(config)
     paths = _family_paths(config)
     missing: set[str] = set()
     sliced_path = paths[SLICED]
@@ -378,7 +379,7 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, set[str]]],
     def core_font(index: int) -> WebFont:
         if index not in core_fonts:
             core_fonts[index] = _web_font(SLICED, f"c{index}", sliced_path, core_chars[index], True,
-                                           cache)
+                                           cuts)
         return core_fonts[index]
 
     all_core = set("".join(core_chars))
@@ -395,7 +396,7 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, set[str]]],
                         core_used.add(index)
                 text = text - all_core
             if text:
-                own.append(_web_font(family, "p", paths[family], "".join(text), False, cache))
+                own.append(_web_font(family, "p", paths[family], "".join(text), False, cuts))
         pages[page] = PageFonts(tuple(shared), tuple(own))
     extended: list[WebFont] = []
     if search_page is not None:
@@ -411,17 +412,17 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, set[str]]],
                 skip = ""
             for index, piece in enumerate(extended_slices(paths[family], skip)):
                 if text & set(piece):
-                    extended.append(_web_font(family, f"x{index}", paths[family], piece, True, cache))
+                    extended.append(_web_font(family, f"x{index}", paths[family], piece, True, cuts))
         pages[search_page] = PageFonts(tuple(shared), ())
-    blanks = {family: _blank_cached(path, cache) for family, path in paths.items()
+    blanks = {family: _blank_cached(path, cuts) for family, path in paths.items()
               if not family.startswith("GzFallback")}
     return FontSet(tuple(core_fonts[i] for i in sorted(core_fonts)), pages, tuple(extended),
                    blanks, font_stacks(config), frozenset(missing))
 
 
-def _blank_cached(path: Path, cache: Path) -> bytes:
+def _blank_cached(path: Path, cuts: Path) -> bytes:
     key = hashlib.sha256("\0".join((CACHE_VERSION, "blank", _digest(path))).encode()).hexdigest()
-    entry = cache / f"{key}.woff2"
+    entry = cuts / f"{key}.woff2"
     if entry.is_file():
         return entry.read_bytes()
     data = _blank(path)
@@ -488,19 +489,19 @@ def cache_dir(config: Config) -> Path:
     return config.build_dir / ".cache" / "webfonts"
 
 
-def subset_font(path: Path, chars: str, cache: Path) -> bytes:
+def subset_font(path: Path, chars: str, cuts: Path) -> bytes:
     """``path`` cut to ``chars`` as woff2 (cached in ``cache``), for a page that embeds its
     own font."""
-    return _subset_cached(path, chars, cache)
+    return _subset_cached(path, chars, cuts)
 
 
-def _subset_cached(path: Path, text: str, cache: Path) -> bytes:
+def _subset_cached(path: Path, text: str, cuts: Path) -> bytes:
     from fontTools import version as fonttools_version
 
     method = "hb" if _harfbuzz() is not None else "ft"
     key = hashlib.sha256("\0".join(
         (CACHE_VERSION, fonttools_version, method, _digest(path), text)).encode()).hexdigest()
-    entry = cache / f"{key}.woff2"
+    entry = cuts / f"{key}.woff2"
     if entry.is_file():
         return entry.read_bytes()
     data = _subset(path, text)
