@@ -447,6 +447,7 @@ def _blank(path: Path) -> bytes:
 
     with TTFont(path, lazy=True) as source:
         upem = source["head"].unitsPerEm
+        stamp = source["head"].modified
         hmtx = source["hmtx"]
         widths = {cp: hmtx[glyph][0] for cp, glyph in source.getBestCmap().items()
                   if cp < 0x250 or 0x2000 <= cp < 0x2300}
@@ -477,6 +478,8 @@ def _blank(path: Path) -> bytes:
     table.platformID, table.platEncID, table.language = 3, 10, 0
     table.cmap = mapping
     builder.font["cmap"].tables = [table]
+    # The same font every time: FontBuilder stamps the clock into head, so take the source's.
+    builder.font["head"].created = builder.font["head"].modified = stamp
     builder.font.flavor = "woff2"
     out = io.BytesIO()
     builder.font.save(out)
