@@ -369,15 +369,20 @@ def test_fetcher_serves_only_files_inside_the_project(scratch, tmp_path):
     assert refused == bad
 
 
-def test_refused_resources_are_reported_at_the_notice_that_references_them(tmp_path):
-    """If a reference ever got past the markup stage, WeasyPrint still refuses it and the
-    error names the notice and line, not the whole issue."""
+def _one_notice_issue(tmp_path):
+    """A copy of the sample holding only its short notice 02 (quick to lay out), loaded."""
     root = copy_project(tmp_path / "p")
     for path in (root / "content" / SAMPLE).glob("*.md"):
         if not path.name.startswith("02-"):
             path.unlink()
     config = load_config(root / "config.yaml")
-    issue = load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+    return root, config, load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+
+
+def test_refused_resources_are_reported_at_the_notice_that_references_them(tmp_path):
+    """If a reference ever got past the markup stage, WeasyPrint still refuses it and the
+    error names the notice and line, not the whole issue."""
+    root, config, issue = _one_notice_issue(tmp_path)
     notice = issue.notices[0]
     urls = ["https://example.com/tracker.png", "file:///etc/passwd", "../" * 30 + "etc/passwd"]
     lines = [f"![图{i}]({url})" for i, url in enumerate(urls)]
@@ -573,12 +578,7 @@ def test_two_issues_at_one_web_address_do_not_overwrite_each_other(tmp_path):
 def test_a_table_wider_than_the_page_is_an_error_not_clipped(tmp_path):
     """Past check's table.too-wide (as if its estimate were wrong), the laid-out table is
     measured: one that runs past the page's text block is an error at its notice and line."""
-    root = copy_project(tmp_path / "p")
-    for path in (root / "content" / SAMPLE).glob("*.md"):
-        if not path.name.startswith("02-"):
-            path.unlink()
-    config = load_config(root / "config.yaml")
-    issue = load_issue(config, find_issue(config, SAMPLE), Diagnostics())
+    root, config, issue = _one_notice_issue(tmp_path)
     notice = issue.notices[0]
     cells = "".join(f"<td>{'9' * 12}.{i:03d}</td>" for i in range(40))
     table = f'<table class="gw-table"><tbody><tr>{cells}</tr></tbody></table>'
