@@ -186,6 +186,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     from .check import BUILD_RULES, validate_issue
     from .render_html import PrintEdition, SiteIssue, places_json, published_site
     from .render_pdf import render_pdf, render_print_html
+    from .typography import release_segmenter
 
     validation = Diagnostics()
     issue = validate_issue(config, issue_dir, validation, encoding, rules=BUILD_RULES)
@@ -209,6 +210,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     else:
         printed = config.with_layout(dict(issue.meta.layout))
         html = render_print_html(issue, printed)
+        release_segmenter()
         places = {}
         embedded: list[SourceFile] = []
 

@@ -25,7 +25,7 @@ from .pagestyle import PAGE_STYLES, PageMetrics  # noqa: F401  (re-exported for 
 from .diagnostics import Diagnostics, Location, relative
 from .issue import Issue
 from .templates import edition_environment, print_helpers
-from .typography import WORD_CACHE
+from .typography import WORD_CACHE, word_cache_file
 
 
 FONT_FAMILIES = {
@@ -69,7 +69,7 @@ def render_print_html(issue: Issue, config: Config) -> str:
                "citations": citations(config, issue), "qr_codes": qr_codes(config, issue),
                "citation_pattern": f"{gazette_id(config)}/{issue.meta.year}/{issue.meta.number}/〈发文字号〉",
                **print_helpers(config, metrics)}
-    words = config.build_dir / ".cache" / "title-words.json"
+    words = word_cache_file(config.build_dir)
     WORD_CACHE.load(words)
     css = env.get_template("print/print.css.j2").render(**context)
     html = env.get_template("print/issue.html").render(**context, css=css)

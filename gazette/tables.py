@@ -143,8 +143,10 @@ def check_tables(issue, config, diags) -> None:
     """``table.too-wide``: a table that fits neither upright nor on a landscape page at
     :data:`MIN_TABLE_PT` in the configured page style (it would be clipped)."""
     from .diagnostics import Location
-    from .typography import font_metrics, title_words
+    from .typography import WORD_CACHE, font_metrics, title_words, word_cache_file
 
+    # The cells' words are cut by jieba; the words found by earlier builds spare loading it.
+    WORD_CACHE.load(word_cache_file(config.build_dir))
     metrics = config.page
     measure = font_metrics(config.fonts.fang).width
     for notice in issue.notices:

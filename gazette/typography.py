@@ -310,6 +310,24 @@ class WordCache:
 WORD_CACHE = WordCache()
 
 
+def word_cache_file(build_dir: Path) -> Path:
+    """Where the title word boundaries are kept (build/.cache/title-words.json)."""
+    return build_dir / ".cache" / "title-words.json"
+
+
+def release_segmenter() -> None:
+    """Drop jieba's dictionary (~75 MB) once the issue's words are known: a build lays out
+    next, and that memory would otherwise sit under the layout's peak. A later title not in
+    the cache loads it again."""
+    if _segmenter.cache_info().currsize:
+        import jieba
+
+        _segmenter.cache_clear()
+        jieba.dt.FREQ = {}
+        jieba.dt.total = 0
+        jieba.dt.initialized = False
+
+
 def _word_boundaries(text: str) -> set[int]:
     return WORD_CACHE.boundaries(text)
 

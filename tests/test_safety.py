@@ -516,6 +516,32 @@ def test_jieba_keeps_its_cache_under_build(tmp_path):
     assert list(system_tmp.iterdir()) == []
 
 
+def test_a_rebuild_finds_its_words_in_the_cache_and_never_loads_jieba(sample_build, monkeypatch):
+    """Validation (table columns) and the print HTML (titles) of an issue built before take
+    their words from build/.cache/title-words.json: jieba's ~75 MB dictionary is not loaded
+    under the layout's peak, and a build drops it once the words are known."""
+    from gazette import typography
+    from gazette.check import validate_issue
+
+    result, _ = sample_build
+    root = result.issue.path.parents[1]
+    config = load_config(root / "config.yaml")
+    html_before = (root / "build" / SAMPLE / "print.html").read_text(encoding="utf-8")
+    typography.release_segmenter()
+    assert typography._segmenter.cache_info().currsize == 0
+    monkeypatch.setattr(typography.WORD_CACHE, "words", {})
+
+    def refuse(folder):
+        raise AssertionError("jieba loaded although every word is in the cache")
+
+    monkeypatch.setattr(typography, "_segmenter", refuse)
+    diags = Diagnostics()
+    issue = validate_issue(config, find_issue(config, SAMPLE), diags)
+    assert issue is not None and not diags.errors
+    assert any(n.body.tables for n in issue.notices)  # the table check ran
+    assert render_print_html(issue, config) == html_before
+
+
 @pytest.mark.parametrize("svg, problem", [
     (b'<svg xmlns="http://www.w3.org/2000/svg"><rect onload="alert(1)"/></svg>', "事件属性"),
     (b'<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p>x</p></foreignObject></svg>',
