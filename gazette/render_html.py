@@ -41,6 +41,7 @@ from .render_pdf import PagePlace
 from .search import SearchDoc, SearchIndex, build_index
 from .sitepaths import PLACES_FILE, SITE_FOLDER, site_dir, site_folder  # noqa: F401  (re-exported)
 from .templates import edition_environment, web_helpers
+from .typography import WORD_CACHE, word_cache_file
 from .webdoc import shape_notice
 from .webfonts import (WEB_ROLES, FontSet, cache_dir, font_stacks, preview_css, role_texts,
                        subset_font, subset_site, visible)
@@ -536,8 +537,12 @@ def render_portal(project: Project) -> bytes:
 
 def published_site(config: Config, diags: Diagnostics, current: SiteIssue,
                    encoding: str | None = None) -> Site:
-    """The site as ``gazette build`` publishes it: all issues, subset fonts."""
+    """The site as ``gazette build`` publishes it: all issues, subset fonts. Title words come
+    from, and go to, the same cache as the print edition's, so a rebuild never loads jieba."""
+    words = word_cache_file(config.build_dir)
+    WORD_CACHE.load(words)
     site = render_site(config, load_site_issues(config, diags, current=current, encoding=encoding))
+    WORD_CACHE.save(words)
     if site.fonts is not None and site.fonts.missing:
         chars = "、".join(f"{c}（U+{ord(c):04X}）" for c in sorted(site.fonts.missing))
         diags.warning("site.missing-glyph", f"网页版中这些字符没有随附字体，将用读者电脑上的字体显示：{chars}",

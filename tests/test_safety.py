@@ -517,11 +517,13 @@ def test_jieba_keeps_its_cache_under_build(tmp_path):
 
 
 def test_a_rebuild_finds_its_words_in_the_cache_and_never_loads_jieba(sample_build, monkeypatch):
-    """Validation (table columns) and the print HTML (titles) of an issue built before take
-    their words from build/.cache/title-words.json: jieba's ~75 MB dictionary is not loaded
-    under the layout's peak, and a build drops it once the words are known."""
+    """Validation (table columns), the print HTML and the web edition (titles) of an issue
+    built before take their words from build/.cache/title-words.json: jieba's ~75 MB
+    dictionary is neither loaded (~1 s) nor kept under the layout's peak."""
     from gazette import typography
+    from gazette.build import _read_places
     from gazette.check import validate_issue
+    from gazette.render_html import PrintEdition, SiteIssue, published_site
 
     result, _ = sample_build
     root = result.issue.path.parents[1]
@@ -540,6 +542,10 @@ def test_a_rebuild_finds_its_words_in_the_cache_and_never_loads_jieba(sample_bui
     assert issue is not None and not diags.errors
     assert any(n.body.tables for n in issue.notices)  # the table check ran
     assert render_print_html(issue, config) == html_before
+    out = root / "build" / SAMPLE
+    site = published_site(config, Diagnostics(), SiteIssue(issue, PrintEdition(
+        out / f"{SAMPLE}.pdf", _read_places(out))))
+    assert site.pages  # every web title was set from the cache too
 
 
 @pytest.mark.parametrize("svg, problem", [
