@@ -1,6 +1,6 @@
 """``gazette check``: every problem of one issue (or all) in one run, without building.
 
-It runs the validators that ``build`` runs (:func:`gazette.issue.load_issue`, stages 1–4),
+It runs the validators that ``build`` runs (:class:`gazette.model.ProjectModel`, stages 1–4),
 so a file that check passes never fails the build for a content reason, and then the lint
 rules of :mod:`gazette.lint`. ``--fix`` applies the safe mechanical edits (:mod:`gazette.fix`)
 and checks again, so what is printed at the end is what is still left to do.
@@ -17,9 +17,9 @@ from .config import Config, ConfigError, Project, load_project
 from .content import all_issues as every_issue, notice_files, resolve_issue
 from .diagnostics import Diagnostic, Diagnostics, GazetteError
 from .fix import FileFix, apply_fix, plan_fixes
-from .issue import Issue, load_issue
-from .lint import RULES, Archive, Rule, load_lint_issue, run_rules
-from .tables import check_tables
+from .issue import Issue
+from .lint import RULES, Rule
+from .model import ProjectModel
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -38,19 +38,13 @@ stops both before the layout. The layout's own render.missing-glyph and render.f
 
 
 def validate_issue(config: Config, issue_dir: Path, diags: Diagnostics,
-                   encoding: str | None = None, *, archive: Archive | None = None,
+                   encoding: str | None = None, *, model: ProjectModel | None = None,
                    rules: tuple[Rule, ...] = RULES) -> Issue | None:
     """The one validation that build, check and the preview share: stages 1–4, then the lint
     table (archive-wide 文号 duplicates, dates, issue sequence, text hygiene). None if any
-    error was found."""
-    local = Diagnostics()
-    issue = load_issue(config, issue_dir, local, encoding)
-    if issue is not None:
-        check_tables(issue, config, local)
-    run_rules(load_lint_issue(config, issue_dir, archive or Archive(config, encoding), encoding),
-              local, rules)
-    diags.extend(local)
-    return None if local.errors else issue
+    error was found. ``model`` keeps what was read for the next call (the preview, check --all)."""
+    model = model or ProjectModel(config, encoding)
+    return model.validate_issue(issue_dir, diags, rules)
 
 
 def check_issues(config: Config | Project, issue_paths: list[Path] | list[tuple[Config, Path]],
@@ -59,11 +53,11 @@ def check_issues(config: Config | Project, issue_paths: list[Path] | list[tuple[
     文号, issue sequence) look only at the issue's own gazette."""
     targets = [item if isinstance(item, tuple) else (config, item) for item in issue_paths]
     diags = Diagnostics()
-    archives: dict[str, Archive] = {}
+    models: dict[str, ProjectModel] = {}
     notices = 0
     for gazette, issue_dir in targets:
-        archive = archives.setdefault(gazette.id, Archive(gazette, encoding))
-        validate_issue(gazette, issue_dir, diags, encoding, archive=archive)
+        model = models.setdefault(gazette.id, ProjectModel(gazette, encoding))
+        validate_issue(gazette, issue_dir, diags, encoding, model=model)
         notices += len(notice_files(issue_dir))
     return CheckResult(tuple(g.issue_address(p.name) for g, p in targets), notices, diags)
 

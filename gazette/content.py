@@ -230,6 +230,12 @@ def read_issue_meta(path: Path, config: Config, diags: Diagnostics,
     except GazetteError as exc:
         diags.add(exc.diagnostic)
         return None
+    return issue_meta_from_doc(path, doc, rel, config, diags)
+
+
+def issue_meta_from_doc(path: Path, doc: YamlDocument, rel: str, config: Config,
+                        diags: Diagnostics) -> IssueMeta | None:
+    """The validated issue.yaml of the issue folder ``path``, from its parsed YAML."""
     values = validate(doc, ISSUE_FIELDS, rel, diags, code_area="issue")
     if values is None:
         return None
@@ -343,6 +349,12 @@ def read_notice(path: Path, config: Config, diags: Diagnostics,
     except GazetteError as exc:
         diags.add(exc.diagnostic)
         return None
+    return notice_from_front(path, rel, front, config, diags)
+
+
+def notice_from_front(path: Path, rel: str, front: FrontMatter, config: Config,
+                      diags: Diagnostics) -> NoticeSource | None:
+    """The validated front matter of a notice already split (:func:`split_front_matter`)."""
     doc = front.doc
     values = validate(doc, NOTICE_FIELDS, rel, diags)
     if values is None:

@@ -20,14 +20,18 @@ def font_cmap(path: Path) -> dict[int, str]:
 
 def coverage(paths: Iterable[Path]) -> frozenset[int]:
     """Code points drawn by any of ``paths`` (the role fonts and their fallbacks)."""
-    return _coverage(tuple(paths))
+    stamped = []
+    for path in paths:
+        stat = path.stat()
+        stamped.append((path.resolve(), stat.st_mtime_ns, stat.st_size))
+    return _coverage(tuple(stamped))
 
 
 @cache
-def _coverage(paths: tuple[Path, ...]) -> frozenset[int]:
+def _coverage(paths: tuple[tuple[Path, int, int], ...]) -> frozenset[int]:
     points: set[int] = set()
-    for path in paths:
-        points.update(font_cmap(path))
+    for path, mtime, size in paths:
+        points.update(_cmap(path, mtime, size))
     return frozenset(points)
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
-from .content import IssueMeta, NoticeMeta, NoticeSource, notice_files, read_issue_meta, read_notice
-from .diagnostics import Diagnostics, Location, relative
-from .markup import NoticeBody, render_body
+from .content import IssueMeta, NoticeMeta, NoticeSource
+from .diagnostics import Diagnostics, Location
+from .markup import NoticeBody
 from .output import segment_problem
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -102,42 +102,14 @@ def fold(name: str) -> str:
 
 def load_issue(config: Config, issue_dir: Path, diags: Diagnostics,
                encoding: str | None = None) -> Issue | None:
-    """Read, validate and assemble one issue; None if any error was reported."""
-    meta = read_issue_meta(issue_dir, config, diags, encoding)
-    notices: list[Notice] = []
-    for path in notice_files(issue_dir):
-        source = read_notice(path, config, diags, encoding)
-        if source is None:
-            continue
-        body = render_body(source.body, rel=source.rel, body_line=source.body_line,
-                           source_dir=path.parent, root=config.root,
-                           chronicle=source.meta.kind == "chronicle", diags=diags)
-        slug = slug_for(source.meta)
-        if problem := slug_problem(slug, issue_dir.name):
-            field = "slug" if source.meta.slug else ("doc_number" if source.meta.doc_number
-                                                     else "title")
-            diags.error("notice.slug", f"固定链接“{_shown(slug)}”不能用：{problem}",
-                        Location(source.rel, source.meta_lines.get(field)),
-                        "slug 只能是一段名称：不含“/”“\\”，不以“.”开头，不超过 "
-                        f"{MAX_SLUG_CHARS} 个字符，如 slug: 银政发-2020-71")
-            continue
-        notices.append(Notice(source, body, slug))
-    if not notices and meta is not None:
-        diags.error("issue.empty", "这一期没有任何稿件（.md 文件）",
-                    Location(relative(issue_dir, config.root)))
-    _check_unique(notices, diags)
-    if meta is None or diags.errors:
-        return None
-    sections = []
-    for name in config.sections:
-        members = sorted((n for n in notices if n.meta.section == name),
-                         key=lambda n: n.meta.order)
-        if members:
-            sections.append(Section(name, tuple(members)))
-    return Issue(meta, tuple(sections), resolve_colophon(config, meta), issue_dir)
+    """Read, validate and assemble one issue; None if any error was reported. Callers that
+    load again and again (the preview) keep a :class:`gazette.model.ProjectModel` instead."""
+    from .model import ProjectModel
+
+    return ProjectModel(config, encoding).load_issue(issue_dir, diags)
 
 
-def _check_unique(notices: list[Notice], diags: Diagnostics) -> None:
+def check_unique(notices: list[Notice], diags: Diagnostics) -> None:
     seen_order: dict[tuple[str, int], Notice] = {}
     seen_slug: dict[str, Notice] = {}
     # Two slugs differing only in case or width are one folder on macOS and Windows.
@@ -157,7 +129,7 @@ def _check_unique(notices: list[Notice], diags: Diagnostics) -> None:
         seen_slug.setdefault(fold(notice.slug), notice)
 
 
-def _shown(slug: str) -> str:
+def shown_slug(slug: str) -> str:
     """A slug as it can be printed in one diagnostic line."""
     text = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in slug)
     return text if len(text) <= 40 else text[:40] + "…"

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
-from .content import (DOC_NUMBER, IssueMeta, NoticeMeta, issue_dirs, notice_files,
-                      read_issue_meta, read_notice, split_front_matter)
-from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity, relative
+from .content import DOC_NUMBER, IssueMeta, NoticeMeta, split_front_matter
+from .diagnostics import Diagnostic, Diagnostics, Edit, GazetteError, Location, Severity
 from .fonts import coverage
 from .markup import blocks, roles
-from .sources import YamlDocument, load_yaml, read_text
+from .sources import YamlDocument
 
 HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 CJK_PUNCT = "，。、；：？！…—·“”‘’《》〈〉（）【】〔〕「」『』〖〗％"
@@ -390,7 +388,7 @@ def duplicate_doc_numbers(issue: LintIssue) -> Iterator[Finding]:
     """A 发文字号 already published in another issue: a copied file or a wrong number."""
     published = {entry.number: entry for entry in issue.archive}
     for notice in issue.notices:
-        number = _raw_doc_number(notice.doc)
+        number = raw_doc_number(notice.doc)
         if number and (other := published.get(number)):
             line, column, _ = notice.doc.value_position(("doc_number",))
             yield Finding(f"发文字号 {number} 已在 {other.issue} 期刊登过（{other.rel}）",
@@ -461,51 +459,24 @@ def run_rules(issue: LintIssue, diags: Diagnostics, rules: Iterable[Rule] = RULE
     for rule in rules:
         if rule.scope == "issue":
             for finding in rule.check(issue):
-                diags.add(_diagnostic(rule, finding, finding.path or issue.rel))
+                diags.add(rule_diagnostic(rule, finding, finding.path or issue.rel))
         else:
             for notice in issue.notices:
                 for finding in rule.check(notice):
-                    diags.add(_diagnostic(rule, finding, notice.rel))
+                    diags.add(rule_diagnostic(rule, finding, notice.rel))
 
 
-def _diagnostic(rule: Rule, finding: Finding, path: str) -> Diagnostic:
+def rule_diagnostic(rule: Rule, finding: Finding, path: str) -> Diagnostic:
     return Diagnostic(rule.severity, rule.code, finding.message,
                       Location(path, finding.line, finding.column), finding.hint,
                       (finding.edit,) if finding.edit else ())
 
 
 # ------------------------------------------------------------------------- reading input
-
-@dataclass
-class Archive:
-    """Every issue's 发文字号, read once per run (for the duplicate rule across issues)."""
-
-    config: Config
-    encoding: str | None = None
-    _numbers: dict[Path, tuple[ArchivedNumber, ...]] = field(default_factory=dict)
-
-    def numbers_except(self, issue_dir: Path) -> tuple[ArchivedNumber, ...]:
-        this = issue_dir.resolve()
-        return tuple(entry for path in issue_dirs(self.config) if path.resolve() != this
-                     for entry in self._issue_numbers(path))
-
-    def _issue_numbers(self, issue_dir: Path) -> tuple[ArchivedNumber, ...]:
-        if issue_dir not in self._numbers:
-            entries = []
-            for path in notice_files(issue_dir):
-                rel = relative(path, self.config.root)
-                try:
-                    doc = split_front_matter(read_text(path, rel, self.encoding), rel).doc
-                except GazetteError:
-                    continue  # reported when that issue is checked
-                if number := _raw_doc_number(doc):
-                    entries.append(ArchivedNumber(number, rel, doc.line_of("doc_number"),
-                                                  issue_dir.name))
-            self._numbers[issue_dir] = tuple(entries)
-        return self._numbers[issue_dir]
+# The files are read once, with the shared validators, by gazette.model.ProjectModel.
 
 
-def _raw_doc_number(doc: YamlDocument) -> str | None:
+def raw_doc_number(doc: YamlDocument) -> str | None:
     """The 发文字号 as written, brackets normalised, so 银政发[2020]71号 matches 〔2020〕."""
     data = doc.data if isinstance(doc.data, dict) else {}
     value = data.get("doc_number")
@@ -515,41 +486,6 @@ def _raw_doc_number(doc: YamlDocument) -> str | None:
     if match := DOC_NUMBER.match(text):
         return f"{match['agency']}〔{match['year']}〕{int(match['seq'])}号"
     return text or None
-
-
-def load_lint_issue(config: Config, issue_dir: Path, archive: Archive,
-                    encoding: str | None = None) -> LintIssue:
-    """Everything the rules look at for one issue; unreadable files are simply left out
-    (the shared validators have reported them)."""
-    ignored = Diagnostics()
-    meta_path = issue_dir / "issue.yaml"
-    rel = relative(meta_path, config.root)
-    meta = read_issue_meta(issue_dir, config, ignored, encoding)
-    doc = None
-    if meta_path.is_file():
-        try:
-            doc = load_yaml(read_text(meta_path, rel, encoding), rel)
-        except GazetteError:
-            doc = None
-    dirs = [path.resolve() for path in issue_dirs(config)]
-    index = dirs.index(issue_dir.resolve()) if issue_dir.resolve() in dirs else 0
-    previous = read_issue_meta(dirs[index - 1], config, ignored, encoding) if index > 0 else None
-    notices = tuple(n for path in notice_files(issue_dir)
-                    if (n := load_lint_notice(config, path, encoding)) is not None)
-    return LintIssue(issue_dir.name, rel, meta, doc, notices, previous,
-                     archive.numbers_except(issue_dir))
-
-
-def load_lint_notice(config: Config, path: Path, encoding: str | None = None) -> LintNotice | None:
-    rel = relative(path, config.root)
-    try:
-        front = split_front_matter(read_text(path, rel, encoding), rel)
-    except GazetteError:
-        return None
-    spans = front_matter_spans(front.doc) + body_spans(front.body, front.body_line)
-    meta_source = read_notice(path, config, Diagnostics(), encoding)
-    return LintNotice(rel, tuple(spans), tuple(paragraphs(spans)), front.doc,
-                      meta_source.meta if meta_source else None, coverage(config.fonts.all()))
 
 
 def notice_from_text(rel: str, text: str, fonts: tuple[Path, ...]) -> LintNotice | None:

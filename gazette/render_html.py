@@ -212,6 +212,9 @@ class RenderCache:
     renderer: _Renderer | None = None
     pages: dict[str, tuple[tuple, dict[str, str]]] = field(default_factory=dict)
     """Issue key → (the issue and its neighbours when rendered, its pages)."""
+    notice_pages: dict[str, tuple[tuple, str]] = field(default_factory=dict)
+    """Notice page path → (what it was rendered from, the page): an issue whose one notice
+    changed renders that page (and its neighbours', if its title or address changed) again."""
 
 
 def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset",
@@ -243,7 +246,8 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
         if cached is not None and cached[0][0] is site_issue and cached[0][1:] == key[1:]:
             pages = cached[1]
         else:
-            pages = render_issue_pages(renderer, site_issue, older, newer)
+            pages = render_issue_pages(renderer, site_issue, older, newer,
+                                       cache.notice_pages if cache is not None else None)
             if cache is not None:
                 cache.pages[site_issue.key] = (key, pages)
         html.update(pages)
@@ -308,9 +312,11 @@ class Neighbour:
 
 
 def render_issue_pages(renderer: _Renderer, site_issue: SiteIssue, older: SiteIssue | None = None,
-                       newer: SiteIssue | None = None) -> dict[str, str]:
+                       newer: SiteIssue | None = None,
+                       cache: dict[str, tuple[tuple, str]] | None = None) -> dict[str, str]:
     """The issue page and its notice pages. The pager runs on across issues: from an issue's
-    first notice back to the last of the issue before it, from its last on to the next one."""
+    first notice back to the last of the issue before it, from its last on to the next one.
+    With ``cache`` a notice page is rendered again only when what it shows changed."""
     pages = {}
     issue = site_issue.issue
     index = site_issue.path + "index.html"
@@ -337,11 +343,22 @@ def render_issue_pages(renderer: _Renderer, site_issue: SiteIssue, older: SiteIs
         else:
             nxt = neighbour(newer, newer.issue.notices[0] if newer and newer.issue.notices
                             else None)
+        place = site_issue.place(notice)
+        # The notice object is kept while its file is unchanged (gazette.model), so identity
+        # stands for its text; the rest is what the page shows of its issue and neighbours.
+        key = (notice, section.name, issue.meta, site_issue.path, site_issue.pdf_path, place,
+               prev, nxt)
+        known = cache.get(path) if cache is not None else None
+        if known is not None and known[0][0] is notice and known[0][1:] == key[1:]:
+            pages[path] = known[1]
+            continue
         page = renderer.page(
             "html/notice.html", path, si=site_issue, issue=issue, notice=notice,
-            section=section, place=site_issue.place(notice), prev=prev, next=nxt,
+            section=section, place=place, prev=prev, next=nxt,
             legislation=legislation_json(renderer.config, site_issue, notice, section.name))
         pages[path] = shape_notice(page)
+        if cache is not None:
+            cache[path] = (key, pages[path])
     return pages
 
 

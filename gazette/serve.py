@@ -1,7 +1,8 @@
 """``gazette serve``: the editors' live preview of the HTML edition.
 
-A watcher thread rebuilds the HTML (never the PDF) when content/, layouts/, config.yaml or
-fonts/ change, reloading only the issues whose files changed and re-rendering only their pages.
+A watcher thread rebuilds the HTML when content/, layouts/, config.yaml or fonts/ change. The
+project model (gazette.model) re-reads only the files whose text changed, and only the pages
+whose notice, neighbours or issue changed are rendered again.
 Pages open in a browser listen on a server-sent-events stream and reload themselves when their
 own page (or the stylesheet) changed. Validation is gazette.check.validate_issue, as in ``build`` and ``check``
 and ``check``: a broken edit shows its diagnostics over the page, with file and line, while the
@@ -35,6 +36,7 @@ from .config import Config, ConfigError, load_config, load_project
 from .content import issue_dirs, resolve_issue
 from .diagnostics import Diagnostic, Diagnostics, GazetteError, Location, Severity, relative
 from .check import validate_issue
+from .model import ProjectModel
 from .render_html import FileData, RenderCache, SiteIssue, read_print_edition, render_site
 from .search import SearchDoc, build_index
 
@@ -82,6 +84,8 @@ class _Cache:
     """What the last rebuild kept: the config, the last good issue of each key and its pages."""
 
     config: Config | None = None
+    model: ProjectModel | None = None
+    """Every content file as last read, keyed by its hash (gazette.model)."""
     issues: dict[str, SiteIssue] = field(default_factory=dict)
     render: RenderCache = field(default_factory=RenderCache)
 
@@ -145,23 +149,26 @@ class Preview:
         if changed is None or cache.config is None or any(self._is_global(p) for p in changed):
             cache.config = None
             cache.render = RenderCache()
+            cache.model = None
             cache.config = load_config(self.config_path, self.gazette)
-            reload = None
-        else:
-            reload = {self._issue_of(p) for p in changed} - {None}
+            cache.model = ProjectModel(cache.config)
         config = cache.config
         present = {path.name: path for path in issue_dirs(config)}
         for key in list(cache.issues):
             if key not in present:
                 del cache.issues[key]
+        # Every issue is validated again (the rules look across issues: 文号 repeated, issue
+        # numbers in sequence), but the model re-reads only the files whose text changed.
         for key, path in present.items():
-            if reload is not None and key not in reload and key in cache.issues:
-                continue
             local = Diagnostics()
-            issue = validate_issue(config, path, local)
+            issue = validate_issue(config, path, local, model=cache.model)
             diags.extend(local)
-            if issue is not None:
-                cache.issues[key] = SiteIssue(issue, read_print_edition(config, key))
+            if issue is None:
+                continue
+            printed = read_print_edition(config, key)
+            known = cache.issues.get(key)
+            if known is None or known.issue != issue or known.printed != printed:
+                cache.issues[key] = SiteIssue(issue, printed)
         if diags.errors or not cache.issues:
             if not cache.issues and not diags.errors:
                 diags.error("content.no-issue", "content/ 中没有任何一期", Location("content"))
@@ -180,13 +187,6 @@ class Preview:
 
     def _is_global(self, path: Path) -> bool:
         return not path.is_relative_to(self._content_dir())
-
-    def _issue_of(self, path: Path) -> str | None:
-        try:
-            parts = path.relative_to(self._content_dir()).parts
-        except ValueError:
-            return None
-        return parts[0] if len(parts) > 1 else None
 
     # —— what browsers see ——
 

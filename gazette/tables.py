@@ -142,20 +142,27 @@ def fit_table(needs: list[ColumnNeed], table_pt: float, upright_pt: float,
 def check_tables(issue, config, diags) -> None:
     """``table.too-wide``: a table that fits neither upright nor on a landscape page at
     :data:`MIN_TABLE_PT` in the configured page style (it would be clipped)."""
+    for notice in issue.notices:
+        check_notice_tables(notice, config, diags)
+
+
+def check_notice_tables(notice, config, diags) -> None:
+    """:func:`check_tables` for one notice (the preview keeps the verdict per notice)."""
     from .diagnostics import Location
     from .typography import WORD_CACHE, font_metrics, title_words, word_cache_file
 
+    if not notice.body.tables:
+        return
     # The cells' words are cut by jieba; the words found by earlier builds spare loading it.
     WORD_CACHE.load(word_cache_file(config.build_dir))
     metrics = config.page
     measure = font_metrics(config.fonts.fang).width
-    for notice in issue.notices:
-        for table, line in notice.body.tables:
-            needs = column_needs(table, measure, title_words)
-            if fit_table(needs, metrics.table_pt, metrics.text_width_pt,
-                         metrics.landscape_text_width_pt) is None:
-                diags.error("table.too-wide",
-                            f"表格“{table.title or '（无表题）'}”有 {table.columns} 列，"
-                            f"即使横排、用 {MIN_TABLE_PT:g} 磅字也排不下",
-                            Location(notice.source.rel, line),
-                            "把表格拆成两张，或删去、合并一些列")
+    for table, line in notice.body.tables:
+        needs = column_needs(table, measure, title_words)
+        if fit_table(needs, metrics.table_pt, metrics.text_width_pt,
+                     metrics.landscape_text_width_pt) is None:
+            diags.error("table.too-wide",
+                        f"表格“{table.title or '（无表题）'}”有 {table.columns} 列，"
+                        f"即使横排、用 {MIN_TABLE_PT:g} 磅字也排不下",
+                        Location(notice.source.rel, line),
+                        "把表格拆成两张，或删去、合并一些列")

@@ -323,3 +323,40 @@ def test_requests_for_another_host_name_are_refused(preview):
         if status == 403:
             assert "Host" in body and "预览" in body
         connection.close()
+
+
+def _served(preview, path: str) -> str:
+    with urllib.request.urlopen(preview.url + quote(path)) as response:
+        return response.read().decode()
+
+
+def _wait_served(preview, path: str, text: str, present: bool = True) -> str:
+    deadline = time.monotonic() + 10
+    while True:
+        page = _served(preview, path)
+        if (text in page) == present or time.monotonic() > deadline:
+            return page
+        time.sleep(0.05)
+
+
+def test_each_kind_of_input_edited_during_serve_changes_the_pages(preview, scratch):
+    """The rebuild is incremental (gazette.model re-reads only what changed); it must still
+    follow a notice, issue.yaml, config.yaml and a layout, and never keep a stale page."""
+    issue_dir = scratch / "content" / SAMPLE
+    _edit(issue_dir / NOTICE, "title: 银川市人民政府关于兑现", "title: 银川市人民政府关于改题兑现")
+    for path in ("/2020/7/", NOTICE_PATH):
+        assert "关于改题兑现" in _wait_served(preview, path, "关于改题兑现"), path
+    _edit(issue_dir / "issue.yaml", "published: 2020-09-25", "published: 2020-09-26")
+    page = _wait_served(preview, "/2020/7/", "2020年9月26日出版")
+    assert "2020年9月26日出版" in page and "2020年9月25日出版" not in page
+    _edit(scratch / "config.yaml", "name: 银川市人民政府公报", "name: 银川市人民政府公报（改名）")
+    for path in ("/2020/7/", NOTICE_PATH, "/2020/7/银政发-2020-65/"):
+        assert "银川市人民政府公报（改名）" in _wait_served(preview, path, "公报（改名）"), path
+    _edit(scratch / "layouts" / "html" / "notice.html", '<dt>栏目</dt>', '<dt>栏目（版式）</dt>')
+    for path in (NOTICE_PATH, "/2020/7/银政发-2020-65/"):
+        assert "栏目（版式）" in _wait_served(preview, path, "栏目（版式）"), path
+    # Everything edited so far is still there: nothing came back from a cache.
+    page = _served(preview, NOTICE_PATH)
+    assert "关于改题兑现" in page and "公报（改名）" in page
+    _edit(issue_dir / NOTICE, "title: 银川市人民政府关于改题兑现", "title: 银川市人民政府关于兑现")
+    assert "关于改题兑现" not in _wait_served(preview, NOTICE_PATH, "关于改题兑现", present=False)

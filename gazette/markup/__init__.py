@@ -49,6 +49,9 @@ class NoticeBody:
     tables: tuple[tuple[Table, int], ...] = ()
     """Every table (the notice's own and its appendices'), with the file line of its block,
     in the order of their ``data-table`` numbers."""
+    files: tuple[Path, ...] = ()
+    """Every project file the body refers to, found or not (images): what its rendering and
+    diagnostics depend on besides its own text (gazette.model keys on them)."""
 
 
 def make_parser() -> MarkdownIt:
@@ -82,7 +85,8 @@ def render_body(body: str, *, rel: str, body_line: int, source_dir: Path, root: 
     parts = _split_parts(tokens)
     paragraphs: list[str] = []
     images: list[Path] = []
-    context = _Context(rel, body_line, source_dir, root, diags, paragraphs, images)
+    files: list[Path] = []
+    context = _Context(rel, body_line, source_dir, root, diags, paragraphs, images, files)
     rendered: list[str] = []
     for _title_tokens, part in parts:
         _apply_roles(part, chronicle=chronicle, context=context)
@@ -96,7 +100,8 @@ def render_body(body: str, *, rel: str, body_line: int, source_dir: Path, root: 
         paragraphs.append(title)
         appendices.append(Appendix(label, title, html))
     tables = tuple((table, body_line + line) for table, line in env.get(render.TABLES_KEY, []))
-    return NoticeBody(rendered[0], tuple(appendices), tuple(paragraphs), tuple(images), tables)
+    return NoticeBody(rendered[0], tuple(appendices), tuple(paragraphs), tuple(images), tables,
+                      tuple(dict.fromkeys(files)))
 
 
 def _render_flows(md: MarkdownIt, tokens: list[Token], env: dict) -> str:
@@ -133,6 +138,7 @@ class _Context:
     diags: Diagnostics
     paragraphs: list[str]
     images: list[Path]
+    files: list[Path]
 
     def location(self, token: Token, offset: int = 0) -> Location:
         line = token.map[0] + self.body_line + offset if token.map else None
@@ -354,6 +360,7 @@ def _check_images(inline: Token, block: Token, context: _Context) -> None:
             child.attrSet("src", "")  # never loaded, not even by a preview of the failed build
             continue
         path = (context.source_dir / unquote(parsed.path)).resolve()
+        context.files.append(path)
         if not path.is_relative_to(context.root.resolve() / "content"):
             context.diags.error("image.outside", f"图片路径超出了 content/ 目录：{src}", location)
             child.attrSet("src", "")
