@@ -23,7 +23,7 @@ from .cite import citations, gazette_id, qr_codes
 from .config import Config
 from .pagestyle import PAGE_STYLES, PageMetrics  # noqa: F401  (re-exported for tests)
 from .diagnostics import Diagnostics, Location, relative
-from .issue import Issue
+from .issue import Issue, Notice
 from .templates import edition_environment, print_helpers
 from .typography import WORD_CACHE, word_cache_file
 
@@ -55,7 +55,13 @@ def font_faces(config: Config, url_for) -> tuple[list[dict], dict]:
     return faces, families
 
 
-def render_print_html(issue: Issue, config: Config) -> str:
+def render_print_html(issue: Issue, config: Config, *, only: Notice | None = None,
+                      start: PagePlace | None = None) -> str:
+    """The print HTML of the issue; with ``only``, of that one notice alone, starting on the
+    page side and folio ``start`` (where the last full layout put it): the preview's PDF of
+    the notice being edited."""
+    if only is not None and start is None:
+        raise ValueError("a one-notice print HTML needs the page it starts on")
     env = edition_environment(config)
     metrics = config.page
     # Relative to the issue folder (WeasyPrint's base URL), so print.html is the same file
@@ -68,6 +74,7 @@ def render_print_html(issue: Issue, config: Config) -> str:
                "heads": running_head_css(config, issue), "folio": folio_css(config),
                "citations": citations(config, issue), "qr_codes": qr_codes(config, issue),
                "citation_pattern": f"{gazette_id(config)}/{issue.meta.year}/{issue.meta.number}/〈发文字号〉",
+               "only": only, "start": start,
                **print_helpers(config, metrics)}
     words = word_cache_file(config.build_dir)
     WORD_CACHE.load(words)

@@ -9,7 +9,12 @@ and ``check``: a broken edit shows its diagnostics over the page, with file and 
 server keeps serving the last good build; fixing the file clears them.
 
 The print PDF is built on request in a separate process (WeasyPrint would otherwise hold the
-interpreter for seconds), so saves stay fast; the page shows when it is ready.
+interpreter for seconds), so saves stay fast; the page shows when it is ready. Once an editor
+has asked for it, every save also lays out the saved notice alone, in a second, warm process
+(WeasyPrint, fonts and the project already loaded), with its page style, running heads and
+the folio the last full layout gave it: the one-notice PDF is shown beside the page within
+a second, and the whole issue's PDF, rebuilt in the background after it, replaces it when
+ready. The page says which of the two it shows.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .config import Config, ConfigError, load_config, load_project
 from .content import issue_dirs, resolve_issue
@@ -74,9 +79,31 @@ class PdfJob:
     message: str = ""
     url: str | None = None
     started: float = 0.0
+    """time.time() when the build that this job is (or last was) started."""
 
     def as_json(self) -> dict:
         return {"state": self.state, "message": self.message, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
+class NoticePdf:
+    """The one-notice PDF of the notice saved last in an issue."""
+
+    rel: str
+    """The notice file (content/…/05-….md)."""
+    anchor: str
+    folio: int
+    """The folio its first page carries: where the last full layout started it."""
+    pages: int
+    data: bytes
+    digest: str
+    """sha256 of the notice text it was laid out from."""
+    requested: float
+    """time.time() of the save that asked for it."""
+    seconds: float
+    """From the save to the PDF being ready."""
+    number: int
+    """Counts the one-notice PDFs made, so a page sees a new one (and its URL changes)."""
 
 
 @dataclass(slots=True)
@@ -106,9 +133,22 @@ class Preview:
         self.errors: tuple[dict, ...] = ()
         self.last_build = 0.0
         self.pdf_jobs: dict[str, PdfJob] = {}
+        self.pdf_mode: set[str] = set()
+        """Issues whose editor asked for the PDF: their saves bring the one-notice PDF and a
+        new full PDF."""
+        self.notice_pdfs: dict[str, NoticePdf] = {}
+        self.notice_notes: dict[str, str] = {}
+        """Issue key → why there is no (new) one-notice PDF, shown in the PDF panel."""
         self._cache = _Cache()
         self._build_lock = threading.Lock()
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self._warm: concurrent.futures.ProcessPoolExecutor | None = None
+        """The warm process laying out one notice at a time."""
+        self._notice_busy: set[str] = set()
+        self._notice_next: dict[str, tuple] = {}
+        self._pdf_again: set[str] = set()
+        self._pdf_after_notice: set[str] = set()
+        self._notice_count = 0
         self._closed = False
 
     # —— building ——
@@ -116,6 +156,7 @@ class Preview:
     def rebuild(self, changed: set[Path] | None = None) -> bool:
         """Rebuild after ``changed`` files (None: everything); True if the build is good."""
         started = time.perf_counter()
+        started_at = time.time()
         with self._build_lock:
             diags = Diagnostics()
             try:
@@ -142,6 +183,8 @@ class Preview:
                      "\n".join(e["text"] for e in errors))
         else:
             self.log(f"已更新（{self.last_build:.2f} 秒）")
+            if changed is not None and self.pdf_mode:
+                self._saved(changed, started_at)
         return not errors
 
     def _build(self, changed: set[Path] | None, diags: Diagnostics) -> Snapshot | None:
@@ -211,6 +254,7 @@ class Preview:
             "reload": self.snapshot is not None and self.page_hash(path) != page_hash,
             "errors": list(self.errors),
             "pdf": self._pdf_for(path).as_json(),
+            "view": self.pdf_view(path),
             "seconds": round(self.last_build, 3),
         }
 
@@ -250,62 +294,204 @@ class Preview:
     # —— PDF on demand ——
 
     def request_pdf(self, path: str) -> PdfJob:
+        """The editor asked for the print PDF of the issue ``path`` belongs to: build it now,
+        and from now on lay out each saved notice alone and rebuild the PDF after saves."""
         site_issue = self._issue_for_path(path)
         if site_issue is None:
             return PdfJob("failed", "还没有可以生成 PDF 的一期（请先改正错误）")
         key = site_issue.key
+        first = key not in self.pdf_mode
+        self.pdf_mode.add(key)
+        if first:
+            self._warm_up(site_issue)
+        return self._start_pdf(key)
+
+    def _start_pdf(self, key: str) -> PdfJob:
         with self.changed:
             job = self.pdf_jobs.get(key)
             if job is not None and job.state == "running":
+                self._pdf_again.add(key)
                 return job
-            job = self.pdf_jobs[key] = PdfJob("running", "正在生成 PDF……", None, time.time())
+            self._pdf_again.discard(key)
+            job = self.pdf_jobs[key] = PdfJob("running", "正在生成整期 PDF……", None, time.time())
             self.version += 1
             self.changed.notify_all()
         if self._executor is None:
-            self._executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_quiet_worker)
-        # The worker starts with SIGINT blocked (a blocked signal mask survives fork and exec):
-        # Ctrl+C in the terminal reaches the whole process group, and stopping the worker is
-        # the server's job; otherwise a worker still starting up prints a traceback.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            future = self._executor.submit(_build_pdf, str(self.config_path), self.gazette, key)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        future.add_done_callback(lambda f: self._pdf_done(key, site_issue, f))
+            self._executor = _process_pool(_quiet_worker)
+        future = _submit(self._executor, _build_pdf, str(self.config_path), self.gazette, key)
+        future.add_done_callback(lambda f: self._pdf_done(key, job.started, f))
         self.log(f"开始生成 {key} 的 PDF")
         return job
 
-    def _pdf_done(self, key: str, site_issue: SiteIssue, future) -> None:
+    def _pdf_done(self, key: str, started: float, future) -> None:
         if self._closed:
             return
         try:
             result = future.result()
         except Exception as exc:  # the worker died: report, never hang in "running"
             result = {"ok": False, "errors": [f"生成 PDF 的进程出错：{exc}"]}
+        site_issue = self.snapshot.issues.get(key) if self.snapshot is not None else None
         with self.changed:
-            if result["ok"]:
+            if result["ok"] and site_issue is not None:
                 self.pdf_jobs[key] = PdfJob(
                     "ready", f"PDF 已生成：{result['pages']} 页，用时 {result['seconds']:.1f} 秒",
-                    f"/{site_issue.path}{key}.pdf")
+                    f"/{site_issue.path}{key}.pdf", started)
+            elif result["ok"]:
+                self.pdf_jobs[key] = PdfJob("failed", "生成 PDF 后这一期已不在预览中", None, started)
             else:
-                self.pdf_jobs[key] = PdfJob("failed", "生成 PDF 失败：" + "；".join(result["errors"]))
+                self.pdf_jobs[key] = PdfJob("failed", "生成 PDF 失败：" + "；".join(result["errors"]),
+                                            None, started)
             self.version += 1
             self.changed.notify_all()
         self.log(self.pdf_jobs[key].message)
         if result["ok"]:  # page numbers and the PDF link come from the new layout
-            self.rebuild({self.root / "content" / key / "pages.json"})
+            self.rebuild(set())
+        if key in self._pdf_again:
+            self._start_pdf(key)
+
+    # —— the one-notice PDF ——
+
+    def _warm_up(self, site_issue: SiteIssue) -> None:
+        """Start the warm process: imports, fonts and the project loaded before the first save."""
+        if self._warm is None:
+            self._warm = _process_pool(_warm_worker)
+        notice = site_issue.issue.notices[0] if site_issue.issue.notices else None
+        if notice is not None:
+            _submit(self._warm, _notice_pdf, str(self.config_path), self.gazette,
+                    site_issue.key, notice.source.path.name, (1, 1, 1))
+
+    def _saved(self, changed: set[Path], when: float) -> None:
+        """After a good rebuild in PDF mode: lay out the saved notice alone, then rebuild the
+        issue's PDF. A change to layouts/, config.yaml or fonts/ lays out again the notice
+        shown last."""
+        snapshot = self.snapshot
+        for key in sorted(self.pdf_mode):
+            site_issue = snapshot.issues.get(key) if snapshot is not None else None
+            if site_issue is None:
+                continue
+            folder = site_issue.issue.path
+            ours = [p for p in changed if self._is_global(p) or p.is_relative_to(folder)]
+            if not ours:
+                continue
+            by_name = {n.source.path.name: n for n in site_issue.issue.notices}
+            saved = [p for p in ours if p.parent == folder and p.name in by_name]
+            if saved:
+                notice = by_name[max(saved, key=_mtime).name]
+            else:
+                shown = self.notice_pdfs.get(key)
+                notice = next((n for n in site_issue.issue.notices
+                               if shown is not None and n.anchor == shown.anchor), None)
+            if notice is not None and self._request_notice_pdf(site_issue, notice, when):
+                self._pdf_after_notice.add(key)
+            else:
+                self._start_pdf(key)
+
+    def _request_notice_pdf(self, site_issue: SiteIssue, notice, when: float) -> bool:
+        key = site_issue.key
+        place = site_issue.place(notice)
+        if place is None:
+            with self.changed:
+                self.notice_notes[key] = (f"{notice.source.rel} 还不在上次生成的整期印刷版中，"
+                                          "整期 PDF 生成后才能单独预览这一篇")
+                self.version += 1
+                self.changed.notify_all()
+            return False
+        request = (key, notice.source.path.name, (place.first, place.last, place.folio), when)
+        with self.changed:
+            if key in self._notice_busy:
+                self._notice_next[key] = request
+                return True
+            self._notice_busy.add(key)
+        self._submit_notice(request)
+        return True
+
+    def _submit_notice(self, request: tuple) -> None:
+        key, name, start, when = request
+        if self._warm is None:
+            self._warm = _process_pool(_warm_worker)
+        future = _submit(self._warm, _notice_pdf, str(self.config_path), self.gazette, key,
+                         name, start)
+        future.add_done_callback(lambda f: self._notice_done(request, f))
+
+    def _notice_done(self, request: tuple, future) -> None:
+        if self._closed:
+            return
+        key, name, start, when = request
+        try:
+            result = future.result()
+        except Exception as exc:  # the worker died: say so, start a new one next time
+            result = {"ok": False, "errors": [f"排版进程出错：{exc}"]}
+            self._warm = None
+        with self.changed:
+            if result["ok"]:
+                self._notice_count += 1
+                self.notice_pdfs[key] = NoticePdf(
+                    result["rel"], result["anchor"], start[2], result["pages"], result["pdf"],
+                    result["digest"], when, time.time() - when, self._notice_count)
+                self.notice_notes.pop(key, None)
+            else:
+                self.notice_notes[key] = "本篇预览失败：" + "；".join(result["errors"])
+            following = self._notice_next.pop(key, None)
+            if following is None:
+                self._notice_busy.discard(key)
+            self.version += 1
+            self.changed.notify_all()
+        if result["ok"]:
+            self.log(f"本篇预览：{result['rel']}，第 {start[2]} 页起，{result['pages']} 页，"
+                     f"保存后 {time.time() - when:.2f} 秒")
+        if following is not None:
+            self._submit_notice(following)
+        elif key in self._pdf_after_notice:
+            self._pdf_after_notice.discard(key)
+            self._start_pdf(key)
+
+    def pdf_view(self, path: str) -> dict | None:
+        """What the PDF panel beside the page shows: the one-notice PDF of the notice saved
+        last, until a full PDF started after that save is ready, then the full PDF."""
+        site_issue = self._issue_for_path(path)
+        if site_issue is None or site_issue.key not in self.pdf_mode:
+            return None
+        key = site_issue.key
+        notice = self.notice_pdfs.get(key)
+        job = self.pdf_jobs.get(key)
+        full_ready = job is not None and job.state == "ready"
+        running = job is not None and job.state == "running"
+        note = self.notice_notes.get(key, "")
+        if notice is not None and not (full_ready and job.started >= notice.requested):
+            later = "整期印刷版正在后台重新生成，完成后自动替换。" if running or \
+                key in self._pdf_after_notice else ""
+            return {"kind": "notice", "label": f"本篇预览（第{notice.folio}页起）",
+                    "note": (note + " " if note else "") + "只排了刚保存的这一篇，页码取自上次整期排版。" + later,
+                    "url": f"{PREFIX}notice.pdf?issue={quote(key)}&n={notice.number}",
+                    "rel": notice.rel, "folio": notice.folio}
+        if site_issue.pdf_path is None:
+            return {"kind": "none", "label": "印刷版", "note": note or "整期 PDF 还没有生成。",
+                    "url": None}
+        stamp = int(job.started * 1000) if job is not None else 0
+        where = ""
+        current = next((n for n in site_issue.issue.notices
+                        if _site_file(path).startswith(site_issue.notice_path(n))), None)
+        if current is not None and (place := site_issue.place(current)) is not None:
+            where = f"#page={place.first}"
+        return {"kind": "issue", "label": "整期印刷版",
+                "note": (note + " " if note else "") + ("正在后台重新生成……" if running else ""),
+                "url": f"/{site_issue.pdf_path}?v={stamp}{where}"}
+
+    def notice_pdf(self, key: str) -> NoticePdf | None:
+        return self.notice_pdfs.get(key)
 
     def close(self) -> None:
-        """Stop the PDF worker now, even in the middle of a build: its output is written
+        """Stop the PDF workers now, even in the middle of a build: its output is written
         atomically, so an interrupted build leaves the previous PDF as it was."""
         self._closed = True
-        executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        workers = list((getattr(executor, "_processes", None) or {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
+        pools = [self._executor, self._warm]
+        self._executor = self._warm = None
+        workers = []
+        for pool in pools:
+            if pool is None:
+                continue
+            workers += list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
         for worker in workers:
             worker.terminate()
         for worker in workers:
@@ -342,9 +528,90 @@ def _preview_target(config_path: Path, issue: str | None) -> tuple[str, str | No
 
 
 def _quiet_worker() -> None:
-    """The PDF worker leaves Ctrl+C to the server, which stops it (see request_pdf)."""
+    """The PDF worker leaves Ctrl+C to the server, which stops it (see _submit)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _process_pool(initializer) -> concurrent.futures.ProcessPoolExecutor:
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=initializer)
+
+
+def _submit(pool: concurrent.futures.ProcessPoolExecutor, function, *args):
+    # The worker starts with SIGINT blocked (a blocked signal mask survives fork and exec):
+    # Ctrl+C in the terminal reaches the whole process group, and stopping the worker is
+    # the server's job; otherwise a worker still starting up prints a traceback.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(function, *args)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+_WARM: dict = {}
+"""In the warm process: the fonts WeasyPrint loaded, and the project as last read."""
+
+
+def _warm_worker() -> None:
+    """The one-notice process: pay WeasyPrint's imports and its font set-up once."""
+    _quiet_worker()
+    from weasyprint.text.fonts import FontConfiguration
+
+    _WARM["fonts"] = FontConfiguration()
+
+
+def _warm_project(config_path: str, gazette: str):
+    """(config, model) in the warm process, read again only when config.yaml changed; the
+    model re-reads only the notices whose text changed."""
+    from .model import ProjectModel
+
+    path = Path(config_path)
+    text = path.read_bytes()
+    known = _WARM.get("project")
+    if known is not None and known[0] == (text, gazette):
+        return known[1], known[2]
+    config = load_config(path, gazette)
+    model = ProjectModel(config)
+    _WARM["project"] = ((text, gazette), config, model)
+    return config, model
+
+
+def _notice_pdf(config_path: str, gazette: str, key: str, name: str,
+                start: tuple[int, int, int]) -> dict:
+    """Warm process: the notice file ``name`` of issue ``key`` laid out alone, starting on
+    the page ``start`` (PagePlace fields) with its real page style and running heads."""
+    from .content import find_issue
+    from .render_pdf import PagePlace, render_pdf, render_print_html
+
+    diags = Diagnostics()
+    try:
+        config, model = _warm_project(config_path, gazette)
+        issue_dir = find_issue(config, key)
+        issue = model.load_issue(issue_dir, diags)
+        if issue is None:
+            return {"ok": False, "errors": [d.format() for d in diags.errors]}
+        notice = next((n for n in issue.notices if n.source.path.name == name), None)
+        if notice is None:
+            return {"ok": False, "errors": [f"这一期中没有 {name}"]}
+        printed = config.with_layout(dict(issue.meta.layout))
+        html = render_print_html(issue, printed, only=notice, start=PagePlace(*start))
+        pdf, pages = render_pdf(html, printed, issue, diags, font_config=_WARM.get("fonts"))
+    except ConfigError as exc:
+        return {"ok": False, "errors": [d.format() for d in exc.diagnostics.errors]}
+    except GazetteError as exc:
+        return {"ok": False, "errors": [exc.diagnostic.format()]}
+    if diags.errors:
+        return {"ok": False, "errors": [d.format() for d in diags.errors]}
+    return {"ok": True, "pdf": pdf, "pages": pages, "rel": notice.source.rel,
+            "anchor": notice.anchor, "digest": model.notice(notice.source.path).digest}
 
 
 def _build_pdf(config_path: str, gazette: str, key: str) -> dict:
@@ -441,6 +708,13 @@ class _Handler(BaseHTTPRequestHandler):
                                               query.get("hash", [""])[0])
             body = json.dumps(state, ensure_ascii=False).encode()
             return self._send(HTTPStatus.OK, body, "application/json; charset=utf-8", head=head)
+        if path == PREFIX + "notice.pdf":
+            key = parse_qs(url.query).get("issue", [""])[0]
+            notice = self.preview.notice_pdf(key)
+            if notice is None:
+                return self._send(HTTPStatus.NOT_FOUND, "还没有本篇预览。\n".encode(),
+                                  "text/plain; charset=utf-8", head=head)
+            return self._send(HTTPStatus.OK, notice.data, "application/pdf", head=head)
         if path in (PREFIX + "preview.js", PREFIX + "preview.css"):
             file = self.preview.root / "layouts" / "html" / path.removeprefix(PREFIX)
             body = file.read_bytes()

@@ -21,9 +21,11 @@ from urllib.parse import quote
 
 import pytest
 
+from gazette.config import load_config
 from gazette.serve import PreviewServer
 
 from .conftest import SAMPLE
+from .pdftext import PdfPages, squash
 
 NOTICE = "05-yinzhengfa-2020-71.md"
 NOTICE_PATH = "/2020/7/银政发-2020-71/"
@@ -122,7 +124,11 @@ def test_a_stylesheet_change_reloads_pages(preview, page, scratch):
         timeout=10_000)
 
 
-def test_the_pdf_on_demand(preview, page):
+def test_the_pdf_on_demand_then_a_one_notice_pdf_after_each_save(preview, page, scratch,
+                                                                  tmp_path):
+    """The editor asks for the PDF once; from then on a save lays out the saved notice alone
+    (本篇预览, with the folio and running heads the full layout gives it) and the full PDF,
+    rebuilt in the background, replaces it when ready (整期印刷版)."""
     page.goto(preview.url + "/2020/7/")
     assert page.locator(".toc-page").count() == 0  # no PDF yet, so no page numbers
     page.locator(".gz-pdf-button").click()
@@ -136,6 +142,48 @@ def test_the_pdf_on_demand(preview, page):
     with urllib.request.urlopen(preview.url + link.get_attribute("href")) as response:
         assert response.headers["Content-Type"] == "application/pdf"
         assert response.read(5) == b"%PDF-"
+    label = page.locator(".gz-pdf-label")
+    label.wait_for(timeout=10_000)
+    assert label.inner_text() == "整期印刷版"
+
+    config = load_config(scratch / "config.yaml")
+    folder = config.output_dir / SAMPLE
+    places = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
+    full = PdfPages(folder / f"{SAMPLE}.pdf")
+    issue = preview.preview.snapshot.issues[SAMPLE].issue
+    notice = next(n for n in issue.notices if n.source.path.name == NOTICE)
+    first, _last, folio = places[notice.anchor]
+    page.goto(preview.url + NOTICE_PATH)
+    page.wait_for_function("document.querySelector('.gz-status') !== null")
+    marker = "今年以来（本篇预览测试）"
+    _edit(scratch / "content" / SAMPLE / NOTICE, "今年以来，", marker)
+    page.wait_for_function(f"document.body.innerText.includes('{marker}')", timeout=10_000)
+    page.wait_for_function("(document.querySelector('.gz-pdf-label') || {}).textContent"
+                           f" === '本篇预览（第{folio}页起）'", timeout=60_000)
+    assert page.locator(".gz-pdf-panel").is_visible()
+    assert page.locator(".gz-pdf-frame").get_attribute("src").startswith("/_gazette/notice.pdf?")
+    with urllib.request.urlopen(f"{preview.url}/_gazette/notice.pdf?issue={SAMPLE}") as response:
+        assert response.headers["Content-Type"] == "application/pdf"
+        (tmp_path / "notice.pdf").write_bytes(response.read())
+    one = PdfPages(tmp_path / "notice.pdf")
+    assert one.folios == list(range(folio, folio + len(one.texts)))
+    verso = squash(f"{config.name}　{issue.meta.label}")
+    recto = squash(f"【{notice.meta.section}】")
+    for index, text in enumerate(one.squashed):
+        head, other = (verso, recto) if (folio + index) % 2 == 0 else (recto, verso)
+        assert head in text and other not in text, (folio + index, text[-40:])
+    start_head = verso if folio % 2 == 0 else recto
+    assert start_head in full.squashed[first - 1]  # the full layout's page carries the same head
+    text = "".join(one.body_text(i, (verso, recto)) for i in range(len(one.texts)))
+    assert squash(notice.meta.title) in text and squash(marker) in text
+    assert squash(notice.meta.doc_number) in text
+    for other in issue.notices:
+        if other is not notice:
+            assert squash(other.meta.title) not in text, other.meta.title
+    # The full PDF, rebuilt in the background after the save, takes over when ready.
+    page.wait_for_function("(document.querySelector('.gz-pdf-label') || {}).textContent"
+                           " === '整期印刷版'", timeout=120_000)
+    assert squash(marker) in "".join(PdfPages(folder / f"{SAMPLE}.pdf").squashed)
 
 
 def test_the_state_endpoint_and_a_missing_page(preview):

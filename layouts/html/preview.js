@@ -32,12 +32,66 @@
   bar.appendChild(pdfButton);
   bar.appendChild(pdfStatus);
 
+  // The print PDF beside the page: the notice just saved, laid out alone (本篇预览), until
+  // the whole issue's PDF, rebuilt in the background, is ready (整期印刷版).
+  var panel = el("aside", "gz-pdf-panel");
+  panel.setAttribute("aria-label", "印刷版预览");
+  panel.hidden = true;
+  var panelHead = el("div", "gz-pdf-head");
+  var panelLabel = el("strong", "gz-pdf-label");
+  var panelHide = el("button", "gz-pdf-hide", "收起");
+  panelHide.type = "button";
+  var panelNote = el("p", "gz-pdf-note");
+  var panelOpen = el("a", "gz-pdf-open", "在新窗口打开");
+  panelOpen.target = "_blank";
+  var frame = el("iframe", "gz-pdf-frame");
+  frame.title = "印刷版预览";
+  panelHead.appendChild(panelLabel);
+  panelHead.appendChild(panelOpen);
+  panelHead.appendChild(panelHide);
+  panel.appendChild(panelHead);
+  panel.appendChild(panelNote);
+  panel.appendChild(frame);
+  var panelButton = el("button", "gz-pdf-show", "印刷版预览");
+  panelButton.type = "button";
+  panelButton.hidden = true;
+  bar.appendChild(panelButton);
+  var hidden = sessionStorage.getItem("gz-pdf-panel") === "hidden";
+  var view = null;
+
+  function showView(next) {
+    view = next;
+    var show = !!(view && view.url) && !hidden;
+    panelButton.hidden = !(view && view.url) || !hidden;
+    panel.hidden = !show;
+    document.documentElement.classList.toggle("gz-with-pdf", show);
+    if (!view) return;
+    panelLabel.textContent = view.label;
+    panel.setAttribute("data-kind", view.kind);
+    panelNote.textContent = view.note || "";
+    if (view.url) {
+      panelOpen.href = view.url;
+      if (show && frame.getAttribute("src") !== view.url) frame.setAttribute("src", view.url);
+    }
+  }
+  panelHide.addEventListener("click", function () {
+    hidden = true;
+    sessionStorage.setItem("gz-pdf-panel", "hidden");
+    showView(view);
+  });
+  panelButton.addEventListener("click", function () {
+    hidden = false;
+    sessionStorage.removeItem("gz-pdf-panel");
+    showView(view);
+  });
+
   var overlay = el("div", "gz-overlay");
   overlay.setAttribute("role", "alertdialog");
   overlay.setAttribute("aria-labelledby", "gz-overlay-title");
   overlay.hidden = true;
 
   function mount() {
+    document.body.appendChild(panel);
     document.body.appendChild(bar);
     document.body.appendChild(overlay);
   }
@@ -90,7 +144,11 @@
     pdfButton.disabled = true;
     pdfStatus.textContent = "正在生成 PDF……";
     fetch(api + "pdf?path=" + encodeURIComponent(path), { method: "POST" })
-      .then(function (r) { return r.json(); }).then(showPdf)
+      .then(function (r) { return r.json(); }).then(function (pdf) {
+        hidden = false;
+        sessionStorage.removeItem("gz-pdf-panel");
+        showPdf(pdf);
+      })
       .catch(function () { pdfStatus.textContent = "无法连接预览服务器"; pdfButton.disabled = false; });
   });
 
@@ -102,6 +160,7 @@
     status.textContent = state.errors.length ? "预览（有错误）" : "预览";
     showErrors(state.errors);
     showPdf(state.pdf);
+    showView(state.view);
   };
   source.onerror = function () { status.textContent = "预览（正在重新连接……）"; };
   source.onopen = function () { status.textContent = "预览"; };
