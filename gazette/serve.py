@@ -20,6 +20,7 @@ ready. The page says which of the two it shows.
 from __future__ import annotations
 
 import concurrent.futures
+import concurrent.futures.process
 import hashlib
 import html
 import ipaddress
@@ -184,7 +185,10 @@ class Preview:
         else:
             self.log(f"已更新（{self.last_build:.2f} 秒）")
             if changed is not None and self.pdf_mode:
-                self._saved(changed, started_at)
+                try:
+                    self._saved(changed, started_at)
+                except Exception as exc:  # the PDF side must never stop the HTML preview
+                    self.log(f"无法开始排印刷版：{type(exc).__name__}: {exc}")
         return not errors
 
     def _build(self, changed: set[Path] | None, diags: Diagnostics) -> Snapshot | None:
@@ -316,9 +320,7 @@ class Preview:
             job = self.pdf_jobs[key] = PdfJob("running", "正在生成整期 PDF……", None, time.time())
             self.version += 1
             self.changed.notify_all()
-        if self._executor is None:
-            self._executor = _process_pool(_quiet_worker)
-        future = _submit(self._executor, _build_pdf, str(self.config_path), self.gazette, key)
+        future = self._submit("pdf", _build_pdf, str(self.config_path), self.gazette, key)
         future.add_done_callback(lambda f: self._pdf_done(key, job.started, f))
         self.log(f"开始生成 {key} 的 PDF")
         return job
@@ -353,12 +355,29 @@ class Preview:
 
     def _warm_up(self, site_issue: SiteIssue) -> None:
         """Start the warm process: imports, fonts and the project loaded before the first save."""
-        if self._warm is None:
-            self._warm = _process_pool(_warm_worker)
         notice = site_issue.issue.notices[0] if site_issue.issue.notices else None
         if notice is not None:
-            _submit(self._warm, _notice_pdf, str(self.config_path), self.gazette,
-                    site_issue.key, notice.source.path.name, (1, 1, 1))
+            self._submit("warm", _notice_pdf, str(self.config_path), self.gazette,
+                         site_issue.key, notice.source.path.name, (1, 1, 1))
+
+    def _submit(self, kind: str, function, *args) -> concurrent.futures.Future:
+        """Run ``function`` in the full-PDF process ("pdf") or the warm one ("warm"); a
+        process that died (killed, out of memory) is replaced, never left broken."""
+        attribute, initializer = (("_executor", _quiet_worker) if kind == "pdf"
+                                  else ("_warm", _warm_worker))
+        for attempt in range(2):
+            pool = getattr(self, attribute)
+            if pool is None:
+                pool = _process_pool(initializer)
+                setattr(self, attribute, pool)
+            try:
+                return _submit(pool, function, *args)
+            except concurrent.futures.process.BrokenProcessPool:
+                setattr(self, attribute, None)
+                pool.shutdown(wait=False, cancel_futures=True)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     def _saved(self, changed: set[Path], when: float) -> None:
         """After a good rebuild in PDF mode: lay out the saved notice alone, then rebuild the
@@ -407,10 +426,8 @@ class Preview:
 
     def _submit_notice(self, request: tuple) -> None:
         key, name, start, when = request
-        if self._warm is None:
-            self._warm = _process_pool(_warm_worker)
-        future = _submit(self._warm, _notice_pdf, str(self.config_path), self.gazette, key,
-                         name, start)
+        future = self._submit("warm", _notice_pdf, str(self.config_path), self.gazette, key,
+                              name, start)
         future.add_done_callback(lambda f: self._notice_done(request, f))
 
     def _notice_done(self, request: tuple, future) -> None:
@@ -419,9 +436,8 @@ class Preview:
         key, name, start, when = request
         try:
             result = future.result()
-        except Exception as exc:  # the worker died: say so, start a new one next time
+        except Exception as exc:  # the worker died: say so; _submit starts a new one
             result = {"ok": False, "errors": [f"排版进程出错：{exc}"]}
-            self._warm = None
         with self.changed:
             if result["ok"]:
                 self._notice_count += 1
