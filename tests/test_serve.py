@@ -184,6 +184,15 @@ def test_the_pdf_on_demand_then_a_one_notice_pdf_after_each_save(preview, page, 
     page.wait_for_function("(document.querySelector('.gz-pdf-label') || {}).textContent"
                            " === '整期印刷版'", timeout=120_000)
     assert squash(marker) in "".join(PdfPages(folder / f"{SAMPLE}.pdf").squashed)
+    assert "?v=" in page.locator(".gz-pdf-frame").get_attribute("src")
+    page.locator(".gz-pdf-hide").click()  # the editor may put the PDF away and take it out again
+    assert page.locator(".gz-pdf-panel").is_hidden()
+    page.reload()
+    page.wait_for_function("document.querySelector('.gz-pdf-show') && "
+                           "!document.querySelector('.gz-pdf-show').hidden")
+    assert page.locator(".gz-pdf-panel").is_hidden()
+    page.locator(".gz-pdf-show").click()
+    assert page.locator(".gz-pdf-panel").is_visible()
 
 
 def test_the_state_endpoint_and_a_missing_page(preview):
