@@ -146,7 +146,7 @@ def build_task(task: IssueTask) -> IssueOutcome:
     if result is None:
         return IssueOutcome(task.address, "failed", time.perf_counter() - started, _peak_mb(),
                             lines=tuple(lines))
-    lines += list(result.summary.drifts)
+    lines += list(result.summary.fitted) + list(result.summary.drifts)
     status = "skipped" if "print" in result.reused else "built"
     return IssueOutcome(task.address, status, time.perf_counter() - started, _peak_mb(),
                         result.pages, tuple(lines), _outputs(folder))

@@ -57,10 +57,13 @@ class BuildSummary:
     drifts: tuple[str, ...]
     """One line per notice that does not start on its printed page (PageDrift.format)."""
     site: SiteSummary | None = None
+    fitted: tuple[str, ...] = ()
+    """One line per adjustment made to reach the printed pages (gazette.pagefit)."""
 
     def as_json(self) -> dict:
         return {"name": self.name, "label": self.label, "notices": self.notices,
-                "pages": self.pages, "recorded": self.recorded, "drifts": list(self.drifts)}
+                "pages": self.pages, "recorded": self.recorded, "drifts": list(self.drifts),
+                "fitted": list(self.fitted)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +188,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     from .archive import archive_files
     from .check import BUILD_RULES, validate_issue
     from .render_html import PrintEdition, SiteIssue, places_json, published_site
+    from .pagefit import PageFitter
     from .render_pdf import render_pdf, render_print_html
     from .typography import release_segmenter
 
@@ -207,10 +211,21 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
         replay(rendered, record["render"])
         diags.extend(rendered)
         pdf_sha, places_sha = record["outputs"][pdf_name(issue)], record["outputs"][PLACES_FILE]
+        fitted = tuple(record["summary"].get("fitted", ()))
     else:
         printed = config.with_layout(dict(issue.meta.layout))
         html = render_print_html(issue, printed)
         release_segmenter()
+        fitter = PageFitter(issue, printed.page.line_pt)
+
+        def refit(document, laid_out: dict[str, PagePlace]) -> str | None:
+            nonlocal html
+            fit = fitter.next_fit(document, laid_out)
+            if fit is None:
+                return None
+            html = render_print_html(issue, printed, fit)
+            return html
+
         places = {}
         embedded: list[SourceFile] = []
 
@@ -219,17 +234,19 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
             return embedded
 
         pdf, pages = render_pdf(html, printed, issue, rendered, font_config=font_config,
-                                places=places, attach=attach)
+                                places=places, attach=attach,
+                                refit=refit if fitter.wanted() else None)
         diags.extend(rendered)
         if rendered.errors:
             return None
         files = {"print.html": html.encode("utf-8"), pdf_name(issue): pdf,
                  PLACES_FILE: places_json(places), MANIFEST: embedded[-1].data}
         pdf_sha, places_sha = sha256(pdf), sha256(files[PLACES_FILE])
+        fitted = tuple(fitter.fit.describe(issue, printed.page.line_pt))
     drifts = page_drifts(issue, places)
     summary = BuildSummary(config.name, issue.meta.label, len(issue.notices), pages,
                            sum(1 for n in issue.notices if n.meta.printed_page),
-                           tuple(d.format() for d in drifts))
+                           tuple(d.format() for d in drifts), fitted=fitted)
     edition = None
     site_key, stored_site = site_state(pdf_sha, places_sha) if site else ("", None)
     site_diags = Diagnostics()

@@ -178,6 +178,10 @@ def _echo_drifts(summary) -> None:
     """Which notices do not start on their printed page (only when notices record one)."""
     if not summary.recorded:
         return
+    if summary.fitted:
+        click.echo("为对齐印刷版页码所作的调整：")
+        for line in summary.fitted:
+            click.echo(f"  {line}")
     if not summary.drifts:
         click.echo(f"印刷版页码：{summary.recorded} 篇注明了印刷版起始页，全部一致")
         return

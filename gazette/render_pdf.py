@@ -23,6 +23,7 @@ from .cite import citations, gazette_id, qr_codes
 from .config import Config
 from .pagestyle import PAGE_STYLES, PageMetrics  # noqa: F401  (re-exported for tests)
 from .diagnostics import Diagnostics, Location, relative
+from .pagefit import Fit
 from .issue import Issue, Notice
 from .templates import edition_environment, print_helpers
 from .typography import WORD_CACHE, word_cache_file
@@ -55,9 +56,10 @@ def font_faces(config: Config, url_for) -> tuple[list[dict], dict]:
     return faces, families
 
 
-def render_print_html(issue: Issue, config: Config, *, only: Notice | None = None,
-                      start: PagePlace | None = None) -> str:
-    """The print HTML of the issue; with ``only``, of that one notice alone, starting on the
+def render_print_html(issue: Issue, config: Config, fit: Fit | None = None, *,
+                      only: Notice | None = None, start: PagePlace | None = None) -> str:
+    """The print HTML of the issue, with the page-fitting adjustments ``fit`` (gazette.pagefit);
+    with ``only``, of that one notice alone, starting on the
     page side and folio ``start`` (where the last full layout put it): the preview's PDF of
     the notice being edited."""
     if only is not None and start is None:
@@ -78,7 +80,7 @@ def render_print_html(issue: Issue, config: Config, *, only: Notice | None = Non
                **print_helpers(config, metrics)}
     words = word_cache_file(config.build_dir)
     WORD_CACHE.load(words)
-    css = env.get_template("print/print.css.j2").render(**context)
+    css = env.get_template("print/print.css.j2").render(**context) + fit_css(fit)
     html = env.get_template("print/issue.html").render(**context, css=css)
     WORD_CACHE.save(words)
     return html
@@ -89,6 +91,16 @@ def _css_string(text: str) -> str:
     escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
                .replace("<", "\\3c "))
     return '"' + escaped + '"'
+
+
+def fit_css(fit: Fit | None) -> str:
+    if fit is None:
+        return ""
+    rules = [f"\n[id={_css_string(anchor)}] {{ line-height: {pitch:.2f}pt; }}"
+             for anchor, pitch in sorted(fit.leading.items())]
+    rules += [f"\n[id={_css_string(anchor)}] {{ break-before: page; }}"
+              for anchor in sorted(fit.breaks)]
+    return "".join(rules)
 
 
 def css_content(template: str, fields: dict[str, str], dynamic: dict[str, str]) -> str:
@@ -145,12 +157,15 @@ def _project_fetcher(allowed: tuple[Path, ...], refused: list[str],
 def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
                font_config=None, places: dict[str, PagePlace] | None = None,
                attach: Callable[[dict[str, PagePlace]], list[SourceFile]] | None = None,
+               refit: Callable[[object, dict[str, PagePlace]], str | None] | None = None,
                ) -> tuple[bytes, int]:
     """Lay out and write the PDF/A-3a; returns (bytes, page count).
 
     If ``places`` is given it is filled with the pages of every element with an id, for the
     HTML edition's page numbers and ``….pdf#page=N`` links. ``attach`` receives those places
     and returns the files to embed (gazette.archive), since the manifest covers pages.json.
+    ``refit`` sees each layout and may return another print HTML to lay out instead
+    (gazette.pagefit).
     """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -169,13 +184,20 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
     # few MB (shared/reference/performance-notes.md). It is collected right after.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    try:
+    fetcher = _project_fetcher(allowed, refused, frozenset(qr_codes(config, issue).values()))
+
+    def layout(html: str):
         document = HTML(string=html, base_url=str(issue.path.resolve()) + "/",
-                        url_fetcher=_project_fetcher(
-                            allowed, refused, frozenset(qr_codes(config, issue).values()))).render(
-            font_config=font_config)
+                        url_fetcher=fetcher).render(font_config=font_config)
         justify_document(document)
-        laid_out = element_pages(document)
+        return document, element_pages(document)
+
+    try:
+        document, laid_out = layout(html)
+        while refit is not None and (html := refit(document, laid_out)) is not None:
+            document = None
+            gc.collect()
+            document, laid_out = layout(html)
         if places is not None:
             places.update(laid_out)
         files = attach(laid_out) if attach is not None else []

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from gazette.pagefit import MAX_CHANGE
 from gazette.render_pdf import PAGE_STYLES
 
 from .pdflines import Line, read_lines
 
-PRINTED_DRIFT = {"银政办发〔2020〕78号": 1, "银政干发〔2020〕19号": 1}
+PRINTED_DRIFT = {"2020年1-8月份银川市主要经济指标完成情况": -1}
 """Notices of 2020-07 that do not start on the page the printed 目录 gives (printed_page), and
-by how many pages. Every other notice starts on its printed page: 16 of 18."""
+by how many pages. Every other notice starts on its printed page: 17 of 18, one of them
+(银政办发〔2020〕78号, and with it 银政干发〔2020〕19号) by the page fitting of gazette.pagefit."""
+FITTED = {"银政办发〔2020〕77号": 15.9}
+"""The leading (pt) page fitting gives the notice before a late one."""
 
 NO_LINE_START = set("，。、；：？！）》」』】〕…’”")
 NO_LINE_END = set("（《「『【〔“‘")
@@ -51,7 +56,8 @@ def _continues(line: Line, nxt: Line | None, left: float) -> bool:
     """The next line carries on the same paragraph: flush left, same size, one leading below."""
     m = PAGE_STYLES["gazette"]
     return (nxt is not None and abs(nxt.x0 - left) < 0.3 and nxt.size == line.size
-            and abs(nxt.top - line.top - m.line_pt) < 1.0 and line.x0 >= left - 0.3)
+            and abs(nxt.top - line.top - m.line_pt) < m.line_pt * MAX_CHANGE + 0.5
+            and line.x0 >= left - 0.3)
 
 
 def test_notices_start_on_their_printed_pages_exactly_as_calibrated(printed):
@@ -72,8 +78,46 @@ def test_notices_start_on_their_printed_pages_exactly_as_calibrated(printed):
                 pdf.folios[index] - notice.meta.printed_page)
     assert all(n.meta.printed_page for n in result.issue.notices)
     assert drift == PRINTED_DRIFT
-    assert len(result.issue.notices) - len(drift) == 16
-    assert {d.notice.meta.doc_number: d.pages for d in result.drifts} == drift
+    assert len(result.issue.notices) - len(drift) == 17
+    assert {d.notice.meta.doc_number or d.notice.meta.title: d.pages
+            for d in result.drifts} == drift
+
+
+def _pitches(lines: list[Line], folio_page: int) -> set[float]:
+    """The distances between consecutive body lines on one physical page."""
+    m = PAGE_STYLES["gazette"]
+    tops = [line.top for line in lines
+            if line.page == folio_page and line.size == m.body_pt and line.fonts[0] in BODY_FONTS]
+    return {round(b - a, 1) for a, b in zip(tops, tops[1:]) if b - a < m.line_pt * 1.2}
+
+
+def test_page_fitting_tightens_the_notice_before_a_late_one_within_its_limit(printed):
+    """The fitted leading is what the PDF shows: a page wholly inside 77号 is set at the fitted
+    pitch, a page of another notice at the style's; the build names the adjustment."""
+    result, lines, _ = printed
+    m = PAGE_STYLES["gazette"]
+    notices = {n.meta.doc_number: n for n in result.issue.notices}
+    for number, pitch in FITTED.items():
+        assert abs(pitch - m.line_pt) <= m.line_pt * MAX_CHANGE
+        notice = notices[number]
+        line = next(f for f in result.summary.fitted if number in f)
+        assert notice.source.rel in line and f"{pitch:g} pt" in line and "收紧" in line
+        first, last = _notice_pages(result, notice.anchor)
+        inner = range(first + 1, last)
+        assert inner, "the notice spans whole pages"
+        for page in inner:
+            assert _pitches(lines, page - 1) == {pitch}, page
+    assert len(result.summary.fitted) == len(FITTED)
+    first, last = _notice_pages(result, notices["银党办〔2020〕60号"].anchor)
+    assert last - first >= 2
+    assert _pitches(lines, first) == {float(m.line_pt)}  # 0-based: its second page
+
+
+def _notice_pages(result, anchor: str) -> tuple[int, int]:
+    """First and last physical page (1-based) of a notice, from the build's pages.json."""
+    places = json.loads((result.pdf_path.parent / "pages.json").read_text(encoding="utf-8"))
+    first, last, _folio = places[anchor]
+    return first, last
 
 
 def test_non_final_lines_end_flush_with_the_right_edge(printed):
