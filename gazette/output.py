@@ -201,7 +201,9 @@ class Publication:
         return generation
 
     def _write(self, generation: Path) -> None:
+        """Write every file, then make them all durable at once (before the switch)."""
         root = generation.resolve()
+        written: list[Path] = []
         singles = [(parts[:-1], {parts[-1]: data}) for parts, data in self.files.items()]
         for folder, files in [*self.folders.items(), *singles]:
             for rel, data in files.items():
@@ -212,7 +214,9 @@ class Publication:
                 if isinstance(data, Path):
                     _copy(data, target)
                 else:
-                    _write_new(target, data)
+                    _write_new(target, data, sync=False)
+                    written.append(target)
+        _fsync_files(written)
 
     def _carry_over(self, generation: Path) -> None:
         """Hard-link what this build did not produce from the folders readers see now."""
@@ -285,13 +289,40 @@ def build_lock(build_dir: Path) -> Iterator[None]:
         yield
 
 
-def _write_new(target: Path, data: bytes) -> None:
+def _write_new(target: Path, data: bytes, sync: bool = True) -> None:
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                  0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            os.fsync(handle.fileno())
+
+
+FSYNC_THREADS = 16
+
+
+def _fsync_files(paths: list[Path]) -> None:
+    """fsync many new files concurrently. One after another, each waits for its own journal
+    commit (about 6 ms each here: 1.4 s for an issue and its web edition); issued together,
+    the file system commits them in a few groups. Every file is durable when this returns,
+    as with one fsync per file; an error is raised as from os.fsync."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def sync(path: Path) -> None:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    if len(paths) < 2:
+        for path in paths:
+            sync(path)
+        return
+    with ThreadPoolExecutor(min(FSYNC_THREADS, len(paths))) as pool:
+        for _ in pool.map(sync, paths):
+            pass
 
 
 def _copy(source: Path, target: Path) -> None:
