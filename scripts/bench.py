@@ -25,7 +25,9 @@ the typesetting engine (target ≤ 1.10).
   justification installed (it is part of layout: ``install_cjk_justification()``, and
   ``justify_document(document)`` after ``render()`` when gazette.typography has it, as
   gazette.render_pdf does). ``gazette/typography.py`` is loaded on its own, so none of
-  gazette's other imports are counted on this side.
+  gazette's other imports are counted on this side. The PDF is written as the same tagged
+  PDF/A-3a (``pdf_variant``) as the build's, since the structure tree is WeasyPrint's work on
+  the same HTML; only the attached sources and manifest are left out.
 
 Peak memory is the child's max RSS from ``os.wait4``, i.e. that one child's rusage
 (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the maximum over all children so far, so deltas of
@@ -109,7 +111,7 @@ if hasattr(typography, "justify_document"):  # post-layout CJK justification, as
     typography.justify_document(document)
     patch_source += " + justify_document"
 t2 = time.perf_counter()
-pdf = document.write_pdf(pdf_identifier=job["identifier"].encode(), pdf_tags=False,
+pdf = document.write_pdf(pdf_identifier=job["identifier"].encode(), pdf_variant=job["variant"],
                          custom_metadata=True)
 t3 = time.perf_counter()
 Path(job["out"]).write_bytes(pdf)
@@ -162,6 +164,7 @@ def executables() -> tuple[str, str]:
 def weasyprint_job(key: str | None, root: Path = ROOT) -> tuple[str, dict]:
     """The issue key and what the WeasyPrint child needs, as gazette.render_pdf computes it."""
     sys.path.insert(0, str(ROOT))
+    from gazette.archive import PDF_VARIANT
     from gazette.config import load_project
     from gazette.content import resolve_issue
     from gazette.diagnostics import GazetteError
@@ -179,6 +182,7 @@ def weasyprint_job(key: str | None, root: Path = ROOT) -> tuple[str, dict]:
         "allowed": [str(p.resolve()) for p in
                     (config.layouts_dir, config.fonts_dir, config.content_dir)],
         "identifier": f"{config.name}-{key}",  # render_pdf._identifier
+        "variant": PDF_VARIANT,  # tagged PDF/A-3a, as the build writes: tagging is WeasyPrint's work
     }
 
 
