@@ -38,8 +38,8 @@ from pathlib import Path
 from .config import Config
 from .fonts import font_cmap
 
-CACHE_VERSION = "4"
-"""Bump when the subsetting options change, so old cache entries are not reused."""
+CACHE_VERSION = "5"
+"""Part of every cache key, with this module's own hash (:func:`_tools_key`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +164,26 @@ class WebFont:
 
     def face(self, url: str) -> str:
         ranges = f";unicode-range:{unicode_range(self.chars)}" if self.ranged else ""
-        return (f'@font-face{{font-family:{self.family};src:url("{url}") format("woff2")'
+        local = "".join(f"local({name})," for name in LOCAL_FIRST.get(self.family, ()))
+        return (f'@font-face{{font-family:{self.family};src:{local}url("{url}") format("woff2")'
                 f"{FACE_METRICS};font-display:swap{ranges}}}\n")
+
+    @property
+    def preloaded(self) -> bool:
+        """A face that a reader's own font may stand in for is not preloaded: a preload is
+        fetched whether or not the face ends up needing it."""
+        return self.family not in LOCAL_FIRST
 
 
 FACE_METRICS = ";ascent-override:88%;descent-override:12%;line-gap-override:0%"
 """Fandol's own vertical metrics, declared on every face and on the fallbacks, so a line sits
 at the same height whichever font draws it while the web fonts load."""
+
+LOCAL_FIRST = {"GzFang": ('"FangSong"', '"仿宋"', '"FangSong_GB2312"', '"仿宋_GB2312"',
+                          '"STFangsong"', '"华文仿宋"')}
+"""Body text (仿宋) is set in the reader's own 仿宋 when there is one (every Chinese Windows has
+FangSong, Macs STFangsong), so the longest notices cost no body-font download there; elsewhere
+the bundled font's subsets load as before. Matched by full or PostScript name (CSS local())."""
 
 SLICED = "GzFang"
 """The body font is cut into stable slices shared by all pages; it is most of a site's text."""
@@ -247,9 +260,10 @@ class PageFonts:
     own: tuple[WebFont, ...]
 
     def head(self, href) -> str:
-        """Preload links for every font the page needs and @font-face rules for its own
-        subsets: the browser asks for them all at once instead of after the stylesheets."""
-        fonts = [*self.shared, *self.own]
+        """Preload links for the fonts the page needs (but those a local font may replace) and
+        @font-face rules for its own subsets: the browser asks for them all at once instead of
+        after the stylesheets."""
+        fonts = [f for f in (*self.shared, *self.own) if f.preloaded]
         links = "".join(f'<link rel="preload" href="{href(f.path)}" as="font" type="font/woff2"'
                         f" crossorigin>\n" for f in fonts)
         faces = "".join(f.face(href(f.path)) for f in self.own)
@@ -421,7 +435,7 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, set[str]]],
 
 
 def _blank_cached(path: Path, cuts: Path) -> bytes:
-    key = hashlib.sha256("\0".join((CACHE_VERSION, "blank", _digest(path))).encode()).hexdigest()
+    key = hashlib.sha256("\0".join((_tools_key(), "blank", _digest(path))).encode()).hexdigest()
     entry = cuts / f"{key}.woff2"
     if entry.is_file():
         return entry.read_bytes()
@@ -498,12 +512,22 @@ def subset_font(path: Path, chars: str, cuts: Path) -> bytes:
     return _subset_cached(path, chars, cuts)
 
 
-def _subset_cached(path: Path, text: str, cuts: Path) -> bytes:
+@cache
+def _tools_key() -> str:
+    """What a cut font depends on besides its font and text: this module's code, fontTools,
+    brotli and harfbuzz (or their absence). Any of them changing gives new cache keys, so the
+    cache never returns what an older version cut."""
+    import brotli
     from fontTools import version as fonttools_version
 
-    method = "hb" if _harfbuzz() is not None else "ft"
-    key = hashlib.sha256("\0".join(
-        (CACHE_VERSION, fonttools_version, method, _digest(path), text)).encode()).hexdigest()
+    libs = _harfbuzz()
+    harfbuzz = libs[0].hb_version_string().decode() if libs is not None else "none"
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return "\0".join((CACHE_VERSION, code, fonttools_version, brotli.__version__, harfbuzz))
+
+
+def _subset_cached(path: Path, text: str, cuts: Path) -> bytes:
+    key = hashlib.sha256("\0".join((_tools_key(), _digest(path), text)).encode()).hexdigest()
     entry = cuts / f"{key}.woff2"
     if entry.is_file():
         return entry.read_bytes()
@@ -516,11 +540,11 @@ def _subset_cached(path: Path, text: str, cuts: Path) -> bytes:
 
 def _subset(path: Path, text: str) -> bytes:
     """harfbuzz's subsetter (milliseconds) when libharfbuzz-subset is installed, else fontTools
-    (seconds per CJK font)."""
+    (seconds per CJK font); then coarser coordinates (:func:`_compact`), then woff2."""
     sfnt = _hb_subset(path, text)
     if sfnt is None:
-        return _fonttools_subset(path, text)
-    return _woff2(sfnt)
+        sfnt = _fonttools_subset(path, text)
+    return _woff2(_compact(sfnt))
 
 
 def _fonttools_subset(path: Path, text: str) -> bytes:
@@ -528,18 +552,133 @@ def _fonttools_subset(path: Path, text: str) -> bytes:
     from fontTools.ttLib import TTFont
 
     options = subset.Options()
-    options.flavor = "woff2"
     options.hinting = False  # screens ignore most CJK hints; dropping them saves a tenth
     options.notdef_outline = True
+    options.desubroutinize = True
     options.layout_features += list(KEPT_FEATURES)
+    options.drop_tables += list(WEB_DROPPED_TABLES)
     font = TTFont(path, lazy=True)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
     subsetter.subset(font)
     out = io.BytesIO()
-    font.flavor = "woff2"
     font.save(out)
     return out.getvalue()
+
+
+WEB_UPEM = 256
+"""Units per em of the web fonts. Fandol draws on a 1000-unit em, so most coordinate steps
+take two bytes in a CFF charstring; on 256 units they take one, and a glyph shrinks by about a
+third. A unit is then 1/256 em: 0.09 px at 24 px, below what a screen can show (the README
+gives the screenshots compared)."""
+
+
+def _compact(sfnt: bytes) -> bytes:
+    """A CFF subset redrawn on :data:`WEB_UPEM` units: every point is scaled and rounded in
+    absolute coordinates (rounding the relative steps one by one would let a contour drift)."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    # No clock in the output; bounding boxes are scaled, not recomputed from every outline.
+    font = TTFont(io.BytesIO(sfnt), recalcTimestamp=False, recalcBBoxes=False)
+    if "CFF " not in font or font["head"].unitsPerEm == WEB_UPEM:
+        return sfnt
+    factor = WEB_UPEM / font["head"].unitsPerEm
+    order = font.getGlyphOrder()  # the CFF's names, which the post table may not share
+    table = font["CFF "]
+    del font["CFF "]  # scale_upem's own CFF pass rounds relative steps; done below instead
+    scale_upem(font, WEB_UPEM)
+    cff = table.cff
+    top = cff.topDictIndex[0]
+    charstrings = top.CharStrings
+    hmtx = font["hmtx"]
+    for name in order:
+        charstring, _ = charstrings.getItemAndSelector(name)
+        private = charstring.private
+        outline = _scaled_outline(charstring.bytecode, factor)
+        width = hmtx[name][0]
+        program = list(outline)
+        if width != round(private.defaultWidthX * factor):
+            program.insert(0, width - round(private.nominalWidthX * factor))
+        charstring.program = program
+        charstring.bytecode = None
+    privates = {id(fd.Private): fd.Private for fd in getattr(top, "FDArray", [])}
+    if hasattr(top, "Private"):
+        privates[id(top.Private)] = top.Private
+    for private in privates.values():
+        for field in ("defaultWidthX", "nominalWidthX"):
+            setattr(private, field, round(getattr(private, field, 0) * factor))
+        for field in ("BlueValues", "OtherBlues", "FamilyBlues", "FamilyOtherBlues",
+                      "StdHW", "StdVW", "StemSnapH", "StemSnapV"):
+            if hasattr(private, field):
+                delattr(private, field)
+    top.FontMatrix = [1 / WEB_UPEM, 0, 0, 1 / WEB_UPEM, 0, 0]
+    top.FontBBox = [round(v * factor) for v in top.FontBBox]
+    font["CFF "] = table
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+class _NoWidth:
+    nominalWidthX = defaultWidthX = 0
+
+
+WEB_DRIFT = 1.0
+"""How far (in web units) a point may sit from its exact scaled place. Each step between two
+points is rounded on its own, so a stroke drawn the same way in many glyphs keeps the same
+bytes and brotli finds the repeats (5–8 % smaller than rounding every point); a point that
+would drift further is rounded in place."""
+
+
+class _ScalingPen:
+    """Scales outlines by ``factor`` into ``out`` on whole units (see :data:`WEB_DRIFT`)."""
+
+    def __init__(self, out, factor: float) -> None:
+        self.out, self.factor = out, factor
+        self.exact: tuple[float, float] | None = None
+        self.placed: tuple[int, int] = (0, 0)
+
+    def _point(self, point) -> tuple[int, int]:
+        exact = (point[0] * self.factor, point[1] * self.factor)
+        placed = []
+        for axis in (0, 1):
+            value = round(exact[axis])
+            if self.exact is not None:
+                stepped = self.placed[axis] + round(exact[axis] - self.exact[axis])
+                if abs(stepped - exact[axis]) <= WEB_DRIFT:
+                    value = stepped
+            placed.append(value)
+        self.exact, self.placed = exact, (placed[0], placed[1])
+        return self.placed
+
+    def moveTo(self, point) -> None:
+        self.out.moveTo(self._point(point))
+
+    def lineTo(self, point) -> None:
+        self.out.lineTo(self._point(point))
+
+    def curveTo(self, *points) -> None:
+        self.out.curveTo(*(self._point(p) for p in points))
+
+    def closePath(self) -> None:
+        self.out.closePath()
+
+    def endPath(self) -> None:
+        self.out.endPath()
+
+
+@cache
+def _scaled_outline(bytecode: bytes, factor: float) -> tuple:
+    """A charstring's outline scaled to whole web units, as a program without width; cached by
+    its bytes, since the same glyph is cut into many pages' subsets."""
+    from fontTools.misc.psCharStrings import T2CharString
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+    pen = T2CharStringPen(None, None)
+    # Drawing skips a leading width operand; the subsets have no subroutines.
+    T2CharString(bytecode=bytecode, private=_NoWidth()).draw(_ScalingPen(pen, factor))
+    return tuple(pen.getCharString().program)
 
 
 @cache
@@ -553,6 +692,7 @@ def _harfbuzz():
         return None
     p, u = ctypes.c_void_p, ctypes.c_uint
     for lib, name, res, args in (
+            (hb, "hb_version_string", ctypes.c_char_p, []),
             (hb, "hb_blob_create_from_file", p, [ctypes.c_char_p]),
             (hb, "hb_face_create", p, [p, u]),
             (hb, "hb_face_destroy", None, [p]),
@@ -572,6 +712,9 @@ def _harfbuzz():
 
 
 HB_SUBSET_FLAGS_NO_HINTING = 0x1
+HB_SUBSET_FLAGS_DESUBROUTINIZE = 0x4
+"""Outlines are redrawn one by one (:func:`_compact`); the bundled Noto fallback has
+subroutines, Fandol none."""
 HB_SUBSET_SETS_DROP_TABLE_TAG = 3
 HB_SUBSET_SETS_LAYOUT_FEATURE_TAG = 6
 KEPT_FEATURES = ("halt",)
@@ -594,7 +737,8 @@ def _hb_subset(path: Path, text: str) -> bytes | None:
         unicodes = hbs.hb_subset_input_unicode_set(request)
         for ch in text:
             hb.hb_set_add(unicodes, ord(ch))
-        hbs.hb_subset_input_set_flags(request, HB_SUBSET_FLAGS_NO_HINTING)
+        hbs.hb_subset_input_set_flags(
+            request, HB_SUBSET_FLAGS_NO_HINTING | HB_SUBSET_FLAGS_DESUBROUTINIZE)
         dropped = hbs.hb_subset_input_set(request, HB_SUBSET_SETS_DROP_TABLE_TAG)
         for tag in WEB_DROPPED_TABLES:
             hb.hb_set_add(dropped, int.from_bytes(tag.encode(), "big"))
@@ -626,7 +770,7 @@ def _woff2(sfnt: bytes) -> bytes:
     reader = SFNTReader(io.BytesIO(sfnt))
     out = io.BytesIO()
     if "glyf" in reader.tables:
-        font = TTFont(io.BytesIO(sfnt))
+        font = TTFont(io.BytesIO(sfnt), recalcTimestamp=False)
         font.flavor = "woff2"
         font.save(out)
         return out.getvalue()

@@ -1,0 +1,126 @@
+"""What a first visit to the heaviest notice page of every bundled issue costs, measured in
+Chromium with a cold cache on the site `gazette build` published (the session's builds).
+
+The heaviest page is found in the build (most distinct characters), never named. Two readers:
+one whose computer has a 仿宋 font (every Chinese Windows has FangSong), who must stay within
+the 300 KB budget; and this machine, which has no Chinese font at all and downloads every glyph
+of the bundled fonts: there the longest notices are over the budget (README gives the figures),
+and the test holds them to the measured cost so that it cannot silently grow.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from gazette.render_html import PrintEdition, SiteIssue
+from gazette.sitepaths import site_dir
+from gazette.webfonts import LOCAL_FIRST, role_texts
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS
+from .test_html_edition import SLOW_4G, _cold_visit
+
+BUDGET = 300_000
+"""Issue 14's budget for a notice page, cold cache."""
+WITHOUT_CHINESE_FONTS = 560_000
+"""Not the budget: the heaviest page measured without any Chinese system font (527 KB,
+银党办〔2020〕61号) plus 6 %, so a regression shows; README states the budget is missed there."""
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def heaviest(bundled_build):
+    """(site address, page path, the build's estimate of its cost) for the notice page of this
+    issue that shows the most distinct characters, served from the published site."""
+    config, result, _diags = bundled_build
+    site = result.site
+    edition = SiteIssue(result.issue, PrintEdition(None))
+
+    def distinct(path: str) -> int:
+        return len(set().union(*role_texts(site.files[path].decode("utf-8")).values()))
+
+    page = max((edition.notice_path(n) + "index.html" for n in result.issue.notices), key=distinct)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
+        _QuietHandler, directory=str(site_dir(config))))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/", page, site.page_costs[page]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def fangsong_machine(tmp_path_factory):
+    """Chromium on a computer with a 仿宋 installed: a private fontconfig holding the bundled
+    FandolFang under Windows' name for its 仿宋, FangSong (full and PostScript name)."""
+    from fontTools.ttLib import TTFont
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path_factory.mktemp("fangsong")
+    root = Path(__file__).resolve().parent.parent
+    with TTFont(root / "fonts" / "FandolFang-Regular.otf", lazy=True) as font:
+        names = font["name"]
+        for record in list(names.names):
+            if record.nameID in (1, 3, 4, 6, 16, 17):
+                names.removeNames(nameID=record.nameID)
+        for name_id in (1, 3, 4, 6):
+            names.setName("FangSong", name_id, 3, 1, 0x409)
+        font.save(folder / "FangSong.otf")
+    (folder / "fonts.conf").write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{folder}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>\n",
+        encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")}
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              env=env)
+        yield chromium
+        chromium.close()
+
+
+def test_the_heaviest_notice_fits_the_budget_where_the_reader_has_a_fangsong(
+        fangsong_machine, heaviest):
+    base_url, page, _cost = heaviest
+    url = base_url + page.removesuffix("index.html")
+    transferred, _shift = _cold_visit(fangsong_machine, url, 1280)
+    assert transferred <= BUDGET, (page, transferred)
+    # The body text is drawn in the reader's 仿宋, and no body-font file is fetched.
+    context = fangsong_machine.new_context()
+    view = context.new_page()
+    fonts = []
+    view.on("request", lambda r: fonts.append(unquote(r.url)) if ".woff2" in r.url else None)
+    view.goto(url)
+    view.evaluate("document.fonts.ready")
+    view.wait_for_load_state("networkidle")
+    cdp = context.new_cdp_session(view)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": ".gw-body p"})["nodeId"]
+    drawn = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    context.close()
+    assert drawn and drawn[0]["familyName"] == "FangSong", drawn
+    assert fonts and not any(name.rsplit("/", 1)[-1].startswith(tuple(LOCAL_FIRST))
+                             for name in fonts), fonts
+
+
+def test_the_heaviest_notice_without_chinese_fonts_costs_what_the_build_says(browser, heaviest):
+    """This machine has no Chinese font: every glyph comes from the bundled fonts. The text
+    must not jump when they arrive on Slow 4G, and the download is what the build reports."""
+    base_url, page, cost = heaviest
+    transferred, shift = _cold_visit(browser, base_url + page.removesuffix("index.html"), 375,
+                                     SLOW_4G)
+    assert shift <= 0.05
+    assert cost <= transferred <= cost + 20_000
+    assert transferred <= WITHOUT_CHINESE_FONTS, (page, transferred)
