@@ -60,11 +60,11 @@ def heaviest(bundled_build):
 
 
 @pytest.fixture(scope="module")
-def fangsong_machine(tmp_path_factory):
+def fangsong_machine(browser, tmp_path_factory):
     """Chromium on a computer with a 仿宋 installed: a private fontconfig holding the bundled
-    FandolFang under Windows' name for its 仿宋, FangSong (full and PostScript name)."""
+    FandolFang under Windows' name for its 仿宋, FangSong (full and PostScript name). Launched
+    by the same Playwright as ``browser`` (one Playwright per thread)."""
     from fontTools.ttLib import TTFont
-    from playwright.sync_api import sync_playwright
 
     folder = tmp_path_factory.mktemp("fangsong")
     root = Path(__file__).resolve().parent.parent
@@ -82,11 +82,9 @@ def fangsong_machine(tmp_path_factory):
         f"<dir>{folder}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>\n",
         encoding="utf-8")
     env = {**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")}
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              env=env)
-        yield chromium
-        chromium.close()
+    chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
+    yield chromium
+    chromium.close()
 
 
 def test_the_heaviest_notice_fits_the_budget_where_the_reader_has_a_fangsong(
