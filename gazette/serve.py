@@ -600,6 +600,27 @@ def _warm_project(config_path: str, gazette: str):
     return config, model
 
 
+def _last_fit(print_html: Path, anchor: str):
+    """The leading the last full layout gave the notice to keep the printed pages
+    (gazette.pagefit), read from its print.html, so the one-notice PDF sets the same lines."""
+    from .pagefit import Fit
+    from .render_pdf import _css_string, fit_css
+
+    try:
+        text = print_html.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    probe = fit_css(Fit({anchor: 1.0})).strip().split("1.00pt")[0]
+    at = text.find(probe)
+    if at < 0 or _css_string(anchor) not in probe:
+        return None
+    value = text[at + len(probe):].split("pt", 1)[0]
+    try:
+        return Fit({anchor: float(value)})
+    except ValueError:
+        return None
+
+
 def _notice_pdf(config_path: str, gazette: str, key: str, name: str,
                 start: tuple[int, int, int]) -> dict:
     """Warm process: the notice file ``name`` of issue ``key`` laid out alone, starting on
@@ -618,7 +639,8 @@ def _notice_pdf(config_path: str, gazette: str, key: str, name: str,
         if notice is None:
             return {"ok": False, "errors": [f"这一期中没有 {name}"]}
         printed = config.with_layout(dict(issue.meta.layout))
-        html = render_print_html(issue, printed, only=notice, start=PagePlace(*start))
+        fit = _last_fit(config.output_dir / key / "print.html", notice.anchor)
+        html = render_print_html(issue, printed, fit, only=notice, start=PagePlace(*start))
         pdf, pages = render_pdf(html, printed, issue, diags, font_config=_WARM.get("fonts"))
     except ConfigError as exc:
         return {"ok": False, "errors": [d.format() for d in exc.diagnostics.errors]}

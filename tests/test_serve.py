@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import struct
@@ -22,9 +23,11 @@ from urllib.parse import quote
 import pytest
 
 from gazette.config import load_config
-from gazette.serve import PreviewServer
+from gazette.render_pdf import PAGE_STYLES
+from gazette.serve import PreviewServer, _notice_pdf
 
 from .conftest import SAMPLE
+from .pdflines import read_lines
 from .pdftext import PdfPages, squash
 
 NOTICE = "05-yinzhengfa-2020-71.md"
@@ -151,6 +154,7 @@ def test_the_pdf_on_demand_then_a_one_notice_pdf_after_each_save(preview, page, 
     places = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
     full = PdfPages(folder / f"{SAMPLE}.pdf")
     issue = preview.preview.snapshot.issues[SAMPLE].issue
+    _fitted_notice_keeps_its_leading(scratch, issue, folder, tmp_path)
     notice = next(n for n in issue.notices if n.source.path.name == NOTICE)
     first, _last, folio = places[notice.anchor]
     page.goto(preview.url + NOTICE_PATH)
@@ -193,6 +197,27 @@ def test_the_pdf_on_demand_then_a_one_notice_pdf_after_each_save(preview, page, 
     assert page.locator(".gz-pdf-panel").is_hidden()
     page.locator(".gz-pdf-show").click()
     assert page.locator(".gz-pdf-panel").is_visible()
+
+
+def _fitted_notice_keeps_its_leading(scratch: Path, issue, folder: Path, tmp_path: Path) -> None:
+    """A notice whose leading the full layout tightened to keep the printed pages
+    (gazette.pagefit) is set with that leading in its one-notice PDF too."""
+    fitted = re.findall(r'\[id="(n-[^"]+)"\] \{ line-height: ([\d.]+)pt; \}',
+                        (folder / "print.html").read_text(encoding="utf-8"))
+    assert fitted  # 2020-07: 银政办发〔2020〕77号 at 15.9 pt (tests/test_layout.py)
+    anchor, pitch = fitted[0]
+    places = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
+    notice = next(n for n in issue.notices if n.anchor == anchor)
+    result = _notice_pdf(str(scratch / "config.yaml"), load_config(scratch / "config.yaml").id,
+                         SAMPLE, notice.source.path.name, tuple(places[anchor]))
+    assert result["ok"] and result["anchor"] == anchor, result.get("errors")
+    (tmp_path / "fitted.pdf").write_bytes(result["pdf"])
+    lines, _sizes = read_lines(tmp_path / "fitted.pdf")
+    m = PAGE_STYLES["gazette"]
+    tops = [line.top for line in lines if line.page == 0 and line.size == m.body_pt
+            and line.fonts[0] == "GzFang"]
+    steps = {round(b - a, 1) for a, b in zip(tops, tops[1:]) if b - a < m.line_pt * 1.2}
+    assert float(pitch) in steps and m.line_pt not in steps, steps
 
 
 def test_the_state_endpoint_and_a_missing_page(preview):
