@@ -84,15 +84,31 @@ def print_helpers(config: Config, metrics: PageMetrics) -> dict:
         lines = title_lines(text, title_font, title_em)
         return Markup("<br>").join(Markup(punct_html(line)) for line in lines)
 
-    def body_html(notice: Notice, html: str) -> Markup:
-        return Markup(place_tables(html, notice.body.tables, metrics, body_font.width))
+    def body_html(notice: Notice, html: str, closing: str = "") -> Markup:
+        return Markup(close_flow(place_tables(html, notice.body.tables, metrics, body_font.width),
+                                 closing))
 
     return {
         **_common_helpers(),
         "title_html": title_html,
         "signature": lambda notice: signature_for(notice, body_font.width),
         "body_html": body_html,
+        # In columns the signature is set in the last column, under the text: after the
+        # columns it would go alone to the next page whenever they exactly fill one, as
+        # WeasyPrint cannot carry lines of a finished column box over to keep it company.
+        "closing_in_body": config.page_style == "two-column",
     }
+
+
+def close_flow(html: str, closing: str) -> str:
+    """Put a notice's closing (附件, signature, note) at the end of its body's last run of
+    running text (div.gw-flow), or after the body if it ends with a table."""
+    if not closing:
+        return html
+    body, closing = html.rstrip(), str(closing)  # plain text joins: a Markup would escape body
+    if body.endswith("</div>") and body.rfind('<div class="gw-flow">') > body.rfind("</figure>"):
+        return body[:-len("</div>")] + closing + "</div>\n"
+    return body + "\n" + closing
 
 
 _TABLE_BLOCK = re.compile(r'<figure class="gw-table-block([^"]*)" data-table="(\d+)">(.*?)'
@@ -131,7 +147,8 @@ def web_helpers(config: Config) -> dict:
     body_font = font_metrics(config.fonts.fang)
     return {
         **_common_helpers(),
-        "body_html": lambda notice, html: Markup(html),
+        "body_html": lambda notice, html, closing="": Markup(html),
+        "closing_in_body": False,
         "title_html": web_title_html,
         "signature": lambda notice: signature_for(notice, body_font.width),
     }

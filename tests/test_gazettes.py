@@ -16,7 +16,9 @@ from gazette.cli import main
 from gazette.config import ConfigError, load_project
 from gazette.content import all_issues
 
+from . import pagechecks
 from .conftest import BUNDLED, PROJECT, ROOT
+from .pdflines import read_lines
 from .pdftext import PdfPages, squash
 
 MADEUP = Path(__file__).parent / "projects" / "madeup"
@@ -161,6 +163,18 @@ def test_notices_start_within_a_page_of_the_printed_issue(issue_pdf):
     address = f"{_config.id}/{result.issue.meta.key}"
     if address in ON_PRINTED_PAGE:
         assert len(recorded) - len(result.drifts) == ON_PRINTED_PAGE[address], report
+
+
+def test_no_signature_stands_on_a_page_without_body_text(issue_pdf):
+    """GB/T 9704: the signature and date share a page with at least two lines of the text,
+    in one column and in two (where the signature ends the last column)."""
+    config, result, _, _, _ = issue_pdf
+    lines, _sizes = read_lines(result.pdf_path)
+    metrics = config.with_layout(dict(result.issue.meta.layout)).page
+    issuers = pagechecks.issuer_lines(result.issue)
+    dates = [ln for ln in lines if pagechecks.DATE_LINE.fullmatch(ln.text)]
+    assert len(dates) >= 5
+    assert not pagechecks.lonely_signatures(lines, metrics, issuers)
 
 
 ON_PRINTED_PAGE = {"yinchuan/2020-07": 17, "xixia/2023-02": 13}
