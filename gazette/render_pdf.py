@@ -7,6 +7,7 @@ else (network, /etc/passwd, ../ escapes) is refused with a diagnostic naming the
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import logging
@@ -52,8 +53,46 @@ def font_faces(config: Config, url_for) -> tuple[list[dict], dict]:
         family = f"GzFallback{index + 1}"
         fallback.append(family)
         faces += [{"family": family, "url": url_for(path), "weight": w} for w in (400, 700)]
-    families = dict(FONT_FAMILIES, fallback=fallback)
+    distinct = []
+    for char, path in distinct_glyphs(fonts.fang, fonts.fallback).items():
+        family = f"GzDistinct{len(distinct) + 1}"
+        distinct.append(family)
+        faces += [{"family": family, "url": url_for(path), "weight": w,
+                   "range": f"U+{ord(char):04X}"} for w in (400, 700)]
+    families = dict(FONT_FAMILIES, fallback=fallback, distinct=distinct)
     return faces, families
+
+
+def _cmap(path: Path) -> dict[int, str]:
+    stat = path.stat()
+    return _read_cmap(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_cmap(path: Path, _mtime: int, _size: int) -> dict[int, str]:
+    from fontTools.ttLib import TTFont
+
+    return TTFont(path, lazy=True).getBestCmap()
+
+
+SHARED_GLYPH_TWINS = {"·": "•"}
+"""Characters that Fandol draws with the glyph of another, so the PDF's text layer (which maps
+each glyph back to one character) would turn the 5·20 of a source into 5•20."""
+
+
+def distinct_glyphs(main: Path, fallback: tuple[Path, ...]) -> dict[str, Path]:
+    """For each character the main font draws with its twin's glyph, the first fallback font
+    that has a glyph of its own for it: set from there, it copies out as written."""
+    main_cmap, out = _cmap(main), {}
+    for char, twin in SHARED_GLYPH_TWINS.items():
+        if main_cmap.get(ord(char)) is None or main_cmap.get(ord(char)) != main_cmap.get(ord(twin)):
+            continue
+        for path in fallback:
+            cmap = _cmap(path)
+            if cmap.get(ord(char)) is not None and cmap.get(ord(char)) != cmap.get(ord(twin)):
+                out[char] = path
+                break
+    return out
 
 
 def render_print_html(issue: Issue, config: Config, fit: Fit | None = None, *,
@@ -311,7 +350,7 @@ def foreign_fonts(document, config: Config) -> list[str]:
     ours lack, and a print edition must not depend on the machine that built it."""
     _faces, families = font_faces(config, str)
     allowed = {name for name in families.values() if isinstance(name, str)}
-    allowed.update(families["fallback"])
+    allowed.update(families["fallback"] + families["distinct"])
     found = []
     for font in getattr(document, "fonts", {}).values():
         family = font.family.decode("utf-8", "replace") if isinstance(font.family, bytes) \
