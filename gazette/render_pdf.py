@@ -36,31 +36,69 @@ FONT_FAMILIES = {
 }
 
 
-def font_faces(config: Config, url_for) -> tuple[list[dict], dict]:
-    """@font-face entries for the bundled fonts and the family name of each role."""
+def font_faces(config: Config, url_for, used: str = "") -> tuple[list[dict], dict]:
+    """@font-face entries for the bundled fonts and the family name of each role; ``used``
+    is the text to set, for the ranges of shared_glyphs."""
     fonts = config.fonts
     faces = [
-        {"family": "GzSong", "url": url_for(fonts.song), "weight": 400},
-        {"family": "GzTitle", "url": url_for(fonts.title), "weight": 400},
-        {"family": "GzTitle", "url": url_for(fonts.title), "weight": 700},
-        {"family": "GzHei", "url": url_for(fonts.hei), "weight": 400},
-        {"family": "GzHei", "url": url_for(fonts.hei_bold), "weight": 700},
-        {"family": "GzFang", "url": url_for(fonts.fang), "weight": 400},
-        {"family": "GzKai", "url": url_for(fonts.kai), "weight": 400},
+        {"family": "GzSong", "path": fonts.song, "weight": 400},
+        {"family": "GzTitle", "path": fonts.title, "weight": 400},
+        {"family": "GzTitle", "path": fonts.title, "weight": 700},
+        {"family": "GzHei", "path": fonts.hei, "weight": 400},
+        {"family": "GzHei", "path": fonts.hei_bold, "weight": 700},
+        {"family": "GzFang", "path": fonts.fang, "weight": 400},
+        {"family": "GzKai", "path": fonts.kai, "weight": 400},
     ]
+    for face in faces:
+        excluded = [c for c in shared_glyphs(face["path"], fonts.fallback) if c in used]
+        if excluded:
+            face["range"] = unicode_range_without(face["path"], fonts.fallback, excluded, used)
     fallback = []
     for index, path in enumerate(fonts.fallback):
         family = f"GzFallback{index + 1}"
         fallback.append(family)
-        faces += [{"family": family, "url": url_for(path), "weight": w} for w in (400, 700)]
-    distinct = []
-    for char, path in distinct_glyphs(fonts.fang, fonts.fallback).items():
-        family = f"GzDistinct{len(distinct) + 1}"
-        distinct.append(family)
-        faces += [{"family": family, "url": url_for(path), "weight": w,
-                   "range": f"U+{ord(char):04X}"} for w in (400, 700)]
-    families = dict(FONT_FAMILIES, fallback=fallback, distinct=distinct)
+        faces += [{"family": family, "path": path, "weight": w} for w in (400, 700)]
+    for face in faces:
+        face["url"] = url_for(face.pop("path"))
+    families = dict(FONT_FAMILIES, fallback=fallback)
     return faces, families
+
+
+SHARED_GLYPH_TWINS = {"·": "•"}
+"""Characters that Fandol draws with the glyph of another, so the PDF's text layer (which maps
+each glyph back to one character) would turn the 5·20 of a source into 5•20."""
+
+
+def shared_glyphs(path: Path, fallback: tuple[Path, ...]) -> list[str]:
+    """The characters a font draws with their twin's glyph and a fallback font draws with one
+    of their own: left to the fallback (the face's unicode-range leaves them out), they copy
+    out of the PDF as written."""
+    cmap, out = _cmap(path), []
+    for char, twin in SHARED_GLYPH_TWINS.items():
+        if cmap.get(ord(char)) is None or cmap.get(ord(char)) != cmap.get(ord(twin)):
+            continue
+        if any((glyph := _cmap(f).get(ord(char))) is not None and glyph != _cmap(f).get(ord(twin))
+               for f in fallback):
+            out.append(char)
+    return out
+
+
+def unicode_range_without(path: Path, fallback: tuple[Path, ...], chars: list[str],
+                          used: str) -> str:
+    """A CSS unicode-range for the font that leaves out ``chars`` and the characters of
+    ``used`` that only a fallback font has. WeasyPrint takes a face's unicode-range as its
+    coverage, so the range must not claim a character a fallback font should set."""
+    own = set(_cmap(path))
+    given = {ord(c) for c in chars} | {
+        code for code in map(ord, set(used))
+        if code not in own and any(code in _cmap(other) for other in fallback)}
+    ranges, start = [], 0
+    for code in sorted(given):
+        if code > start:
+            ranges.append(f"U+{start:X}-{code - 1:X}" if code - 1 > start else f"U+{start:X}")
+        start = code + 1
+    ranges.append(f"U+{start:X}-10FFFF")
+    return ", ".join(ranges)
 
 
 def _cmap(path: Path) -> dict[int, str]:
@@ -73,26 +111,6 @@ def _read_cmap(path: Path, _mtime: int, _size: int) -> dict[int, str]:
     from fontTools.ttLib import TTFont
 
     return TTFont(path, lazy=True).getBestCmap()
-
-
-SHARED_GLYPH_TWINS = {"·": "•"}
-"""Characters that Fandol draws with the glyph of another, so the PDF's text layer (which maps
-each glyph back to one character) would turn the 5·20 of a source into 5•20."""
-
-
-def distinct_glyphs(main: Path, fallback: tuple[Path, ...]) -> dict[str, Path]:
-    """For each character the main font draws with its twin's glyph, the first fallback font
-    that has a glyph of its own for it: set from there, it copies out as written."""
-    main_cmap, out = _cmap(main), {}
-    for char, twin in SHARED_GLYPH_TWINS.items():
-        if main_cmap.get(ord(char)) is None or main_cmap.get(ord(char)) != main_cmap.get(ord(twin)):
-            continue
-        for path in fallback:
-            cmap = _cmap(path)
-            if cmap.get(ord(char)) is not None and cmap.get(ord(char)) != cmap.get(ord(twin)):
-                out[char] = path
-                break
-    return out
 
 
 def render_print_html(issue: Issue, config: Config, fit: Fit | None = None, *,
@@ -108,8 +126,11 @@ def render_print_html(issue: Issue, config: Config, fit: Fit | None = None, *,
     # Relative to the issue folder (WeasyPrint's base URL), so print.html is the same file
     # in every checkout of the project.
     base = issue.path.resolve()
-    faces, families = font_faces(
-        config, lambda p: quote(Path(os.path.relpath(p.resolve(), base)).as_posix()))
+
+    def url_for(path: Path) -> str:
+        return quote(Path(os.path.relpath(path.resolve(), base)).as_posix())
+
+    faces, families = font_faces(config, url_for)
     context = {"config": config, "issue": issue, "m": metrics, "style": config.page_style,
                "font_faces": faces, "families": families,
                "heads": running_head_css(config, issue), "folio": folio_css(config),
@@ -121,6 +142,10 @@ def render_print_html(issue: Issue, config: Config, fit: Fit | None = None, *,
     WORD_CACHE.load(words)
     css = env.get_template("print/print.css.j2").render(**context) + fit_css(fit)
     html = env.get_template("print/issue.html").render(**context, css=css)
+    if any(char in html for char in SHARED_GLYPH_TWINS):
+        context["font_faces"], _ = font_faces(config, url_for, html)
+        css = env.get_template("print/print.css.j2").render(**context) + fit_css(fit)
+        html = env.get_template("print/issue.html").render(**context, css=css)
     WORD_CACHE.save(words)
     return html
 
@@ -350,7 +375,7 @@ def foreign_fonts(document, config: Config) -> list[str]:
     ours lack, and a print edition must not depend on the machine that built it."""
     _faces, families = font_faces(config, str)
     allowed = {name for name in families.values() if isinstance(name, str)}
-    allowed.update(families["fallback"] + families["distinct"])
+    allowed.update(families["fallback"])
     found = []
     for font in getattr(document, "fonts", {}).values():
         family = font.family.decode("utf-8", "replace") if isinstance(font.family, bytes) \
