@@ -160,11 +160,33 @@ def _css_string(text: str) -> str:
 def fit_css(fit: Fit | None) -> str:
     if fit is None:
         return ""
-    rules = [f"\n[id={_css_string(anchor)}] {{ line-height: {pitch:.2f}pt; }}"
-             for anchor, pitch in sorted(fit.leading.items())]
-    rules += [f"\n[id={_css_string(anchor)}] {{ break-before: page; }}"
-              for anchor in sorted(fit.breaks)]
+    rules = [_leading_rule(anchor, pitch) for anchor, pitch in sorted(fit.leading.items())]
+    rules += [_break_rule(anchor) for anchor in sorted(fit.breaks)]
     return "".join(rules)
+
+
+def _leading_rule(anchor: str, pitch: float) -> str:
+    return f"\n[id={_css_string(anchor)}] {{ line-height: {pitch:.2f}pt; }}"
+
+
+def _break_rule(anchor: str) -> str:
+    return f"\n[id={_css_string(anchor)}] {{ break-before: page; }}"
+
+
+def read_fit(html: str, anchors) -> Fit:
+    """The page fitting a print HTML was laid out with (the inverse of fit_css), for the
+    one-notice preview and for checks that re-render an issue as it was built."""
+    fit = Fit()
+    for anchor in anchors:
+        probe = _leading_rule(anchor, 0.0).split("0.00pt")[0]
+        if (at := html.find(probe)) >= 0:
+            try:
+                fit.leading[anchor] = float(html[at + len(probe):].split("pt", 1)[0])
+            except ValueError:
+                pass
+        if _break_rule(anchor) in html:
+            fit.breaks.add(anchor)
+    return fit
 
 
 def css_content(template: str, fields: dict[str, str], dynamic: dict[str, str]) -> str:

@@ -603,22 +603,15 @@ def _warm_project(config_path: str, gazette: str):
 def _last_fit(print_html: Path, anchor: str):
     """The leading the last full layout gave the notice to keep the printed pages
     (gazette.pagefit), read from its print.html, so the one-notice PDF sets the same lines."""
-    from .pagefit import Fit
-    from .render_pdf import _css_string, fit_css
+    from .render_pdf import read_fit
 
     try:
         text = print_html.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    probe = fit_css(Fit({anchor: 1.0})).strip().split("1.00pt")[0]
-    at = text.find(probe)
-    if at < 0 or _css_string(anchor) not in probe:
-        return None
-    value = text[at + len(probe):].split("pt", 1)[0]
-    try:
-        return Fit({anchor: float(value)})
-    except ValueError:
-        return None
+    fit = read_fit(text, [anchor])
+    fit.breaks.clear()  # a one-notice PDF starts on a page of its own anyway
+    return fit if fit.leading else None
 
 
 def _notice_pdf(config_path: str, gazette: str, key: str, name: str,

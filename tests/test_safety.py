@@ -22,7 +22,7 @@ from gazette.content import find_issue, read_notice
 from gazette.diagnostics import Diagnostics, GazetteError
 from gazette.issue import load_issue
 from gazette.markup import render_body
-from gazette.render_pdf import _project_fetcher, render_pdf, render_print_html
+from gazette.render_pdf import _project_fetcher, read_fit, render_pdf, render_print_html
 from gazette.sources import load_yaml, read_source
 from gazette.templates import edition_environment, web_helpers
 
@@ -541,7 +541,9 @@ def test_a_rebuild_finds_its_words_in_the_cache_and_never_loads_jieba(sample_bui
     issue = validate_issue(config, find_issue(config, SAMPLE), diags)
     assert issue is not None and not diags.errors
     assert any(n.body.tables for n in issue.notices)  # the table check ran
-    assert render_print_html(issue, config) == html_before
+    fit = read_fit(html_before, [n.anchor for n in issue.notices])
+    assert fit.leading, "the sample is laid out with page fitting"
+    assert render_print_html(issue, config, fit) == html_before
     out = root / "build" / SAMPLE
     site = published_site(config, Diagnostics(), SiteIssue(issue, PrintEdition(
         out / f"{SAMPLE}.pdf", _read_places(out))))

@@ -153,5 +153,13 @@ def _two_columns(rows, width: float) -> bool:
     right = [r for r in rows if width * 0.45 <= r[0] <= width * 0.6]
     left = [r for r in rows if r[2] <= middle + 10]
     justified = [r for r in left if r[2] >= width * 0.4 and r[2] - r[0] >= width * 0.3]
-    return len(right) >= 5 and len(crossing) * 10 < len(rows) * 3 and \
-        len(justified) * 10 >= len(left) * 6
+    if len(right) < 5 or len(crossing) * 10 >= len(rows) * 3:
+        return False
+    if len(justified) * 10 >= len(left) * 6:
+        return True
+    # A page of short items (第X条 headings, numbered duties) has fewer full lines; full
+    # lines in both halves, each a column wide, still make it two columns, as no table
+    # cell of ours runs half the page wide on both sides.
+    edge = max(r[2] for r in rows)
+    full_right = [r for r in right if r[2] >= edge - 12 and r[2] - r[0] >= width * 0.3]
+    return len(justified) >= 5 and len(full_right) >= 5
