@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
-"""Benchmark: ``gazette build --all --force`` on one worker against N workers.
+"""Benchmark: ``gazette build --all --force`` serially against the process pool.
 
     .venv/bin/python scripts/bench_all.py [--runs N] [--jobs N] [--scheduler ADDRESS]
 
-Both sides are fresh processes rebuilding every issue of every gazette (``--force``, so nothing
-is skipped), interleaved run by run in alternating order because the machines here are shared
-and noisy. The speed-up is the median of wall(1 worker) / wall(N workers) over the pairs; the
-per-issue peak memory is what each task reported (the worker's VmHWM, reset per task). CPU is
-user+sys of the build and every worker it reaped, to tell contention from overhead.
-With ``--scheduler`` the N-worker side runs on that Dask cluster instead of the process pool.
+The serial side is ``--jobs 1``: one process builds every issue of every gazette, then each
+web edition, one after another, with no worker process. The parallel side is ``--jobs N``
+(a process pool; with ``--scheduler``, that Dask cluster). Both are fresh processes that reuse
+no earlier build (``--force``); the web-font cuts in build/.cache/webfonts/ stay warm for both,
+and the pool orders issues by the times recorded in build/.cache/batch-times.json. Runs are
+interleaved pair by pair in alternating order because the machines here are shared and noisy.
+The speed-up is the median of wall(serial) / wall(parallel) over the pairs; the per-issue peak
+memory is what each task reported (VmHWM of the process that built it, reset per task). "Tasks"
+is the sum of the task times the build reported: close to the serial wall time when the pool
+adds no overhead; the load average is read before each run, the machine being shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -24,22 +28,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE_LINE = re.compile(r"✓ (\S+)：(\d+) 页，([\d.]+) 秒，内存峰值 (\d+) MB")
+BUSY = re.compile(r"耗时合计 ([\d.]+) 秒")
+
+
+def load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def run(args: list[str]) -> tuple[float, float, dict[str, tuple[float, int]]]:
-    """Wall seconds, CPU seconds of the build and all its workers, and per issue
-    (seconds, peak MB) as the build reported them."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Wall seconds, the summed task seconds, and per issue (seconds, peak MB) as the build
+    reported them."""
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "gazette", "build", "--all", "--force", *args],
                           cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if done.returncode != 0:
         sys.exit(f"bench_all: build failed ({done.returncode}):\n{done.stderr[-2000:]}")
     issues = {m[1]: (float(m[3]), int(m[4])) for m in ISSUE_LINE.finditer(done.stderr)}
-    return wall, cpu, issues
+    busy = BUSY.search(done.stdout)
+    return wall, float(busy[1]) if busy else float("nan"), issues
 
 
 def main() -> None:
@@ -50,29 +57,33 @@ def main() -> None:
     options = parser.parse_args()
     parallel = (["--scheduler", options.scheduler] if options.scheduler
                 else ["--jobs", str(options.jobs)])
-    serial_walls, parallel_walls, ratios = [], [], []
-    peaks: dict[str, list[int]] = {}
+    side = options.scheduler or f"{options.jobs} processes"
+    walls: dict[str, list[float]] = {"serial": [], "parallel": []}
+    ratios = []
+    peaks: dict[str, dict[str, list[int]]] = {"serial": {}, "parallel": {}}
+    print(f"bench_all: {os.cpu_count()} CPUs; serial = --jobs 1, parallel = {side}", flush=True)
     for index in range(options.runs):
         order = [("serial", ["--jobs", "1"]), ("parallel", parallel)]
         if index % 2:
             order.reverse()
-        walls, cpus = {}, {}
+        pair = {}
         for name, args in order:
-            walls[name], cpus[name], issues = run(args)
+            before = load()
+            pair[name], busy, issues = run(args)
+            walls[name].append(pair[name])
             for address, (_seconds, peak) in issues.items():
-                peaks.setdefault(address, []).append(peak)
-        serial_walls.append(walls["serial"])
-        parallel_walls.append(walls["parallel"])
-        ratios.append(walls["serial"] / walls["parallel"])
-        print(f"  pair {index + 1}/{options.runs}: 1 worker {walls['serial']:.1f} s "
-              f"(CPU {cpus['serial']:.1f} s), parallel {walls['parallel']:.1f} s "
-              f"(CPU {cpus['parallel']:.1f} s), speed-up ×{ratios[-1]:.2f}", flush=True)
-    side = options.scheduler or f"{options.jobs} processes"
-    print(f"summary: build --all --force, 1 worker {statistics.median(serial_walls):.1f} s, "
-          f"{side} {statistics.median(parallel_walls):.1f} s, "
-          f"speed-up ×{statistics.median(ratios):.2f} (median of {options.runs})")
-    for address, values in sorted(peaks.items()):
-        print(f"  peak memory {address}: {max(values)} MB")
+                peaks[name].setdefault(address, []).append(peak)
+            print(f"  run {index + 1}/{options.runs} {name:8}: {pair[name]:6.1f} s wall, "
+                  f"tasks {busy:6.1f} s, load before {before}", flush=True)
+        ratios.append(pair["serial"] / pair["parallel"])
+        print(f"  pair {index + 1}: speed-up ×{ratios[-1]:.2f}", flush=True)
+    print(f"summary: build --all --force, serial {statistics.median(walls['serial']):.1f} s, "
+          f"{side} {statistics.median(walls['parallel']):.1f} s, "
+          f"speed-up ×{statistics.median(ratios):.2f} (median of {options.runs} pairs; "
+          f"load now {load()})")
+    for address in sorted(peaks["serial"].keys() | peaks["parallel"].keys()):
+        serial, pooled = peaks["serial"].get(address, [0]), peaks["parallel"].get(address, [0])
+        print(f"  peak RSS {address}: serial {max(serial)} MB, parallel {max(pooled)} MB")
 
 
 if __name__ == "__main__":
