@@ -52,10 +52,17 @@ def main() -> None:
 @click.option("--scheduler", default=None,
               help="--all 时把各期交给这个 Dask 调度器（如 tcp://10.0.0.5:8786）上的工作进程")
 @click.option("--force", is_flag=True, help="--all 时输入未变的期也重新生成")
+@click.option("--sign", "sign_key", default=None, type=click.Path(path_type=Path),
+              help="生成后用这个私钥给 PDF 的副本加电子签名（同 gazette sign），需同时给出 --cert")
+@click.option("--cert", "cert", default=None, type=click.Path(path_type=Path),
+              help="--sign 的签名证书（PEM/DER）")
+@click.option("--chain", "chain", multiple=True, type=click.Path(path_type=Path),
+              help="--sign 的中间证书，可重复")
 @CONFIG_OPTION
 @ENCODING_OPTION
 def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str | None,
-          force: bool, config_path: Path, encoding: str | None) -> None:
+          force: bool, sign_key: Path | None, cert: Path | None, chain: tuple[Path, ...],
+          config_path: Path, encoding: str | None) -> None:
     """生成一期公报：build/<期>/（多种公报时 build/<公报>/<期>/）中的 PDF 和网页版。
 
     ISSUE 写作 2020-07；一个项目有多种公报时写作 yinchuan/2020-07。
@@ -71,8 +78,9 @@ def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str 
     if jobs and scheduler:
         raise click.UsageError("用 --scheduler 时进程数由 Dask 集群决定，不能同时指定 --jobs")
     project = _load(config_path)
+    signer = _signer_for(sign_key, cert, chain)
     if all_issues:
-        _build_all(project, config_path, encoding, jobs, scheduler, force)
+        _build_all(project, config_path, encoding, jobs, scheduler, force, signer)
         return
     try:
         targets = [resolve_issue(project, issue)]
@@ -104,65 +112,113 @@ def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str 
         if summary.site is not None:
             _echo_site(summary.site)
         _echo_drifts(summary)
+        if signer is not None:
+            _sign_built([result.pdf_path], config.build_dir, signer)
     if failed:
         sys.exit(1)
 
 
 def _build_all(project, config_path: Path, encoding: str | None, jobs: int | None,
-               scheduler: str | None, force: bool) -> None:
-    """Every issue as a task on a process pool or a Dask cluster, with a progress bar; then
-    the web edition of each gazette from what the tasks wrote."""
+               scheduler: str | None, force: bool, signer=None) -> None:
+    """Every issue as a task on a process pool or a Dask cluster, with a progress bar; each
+    gazette's web edition as a task too, once its issues are done."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .batch import (SchedulerUnavailable, default_jobs, executor_for, run_batch, tasks_for,
-                        write_sites)
-    from .output import OutputError
+    from .batch import (IssueOutcome, SchedulerUnavailable, default_jobs, executor_for,
+                        record_times, run_batch, site_tasks, tasks_for)
 
     tasks = tasks_for(project, config_path, encoding=encoding, force=force)
     if not tasks:
         click.echo("content/ 中没有任何一期。", err=True)
         sys.exit(1)
+    sites = site_tasks(project, config_path, encoding=encoding)
     console = Console(stderr=True, highlight=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
+    site_lines: list[str] = []
     try:
         with executor_for(scheduler, jobs or default_jobs()) as (executor, workers), \
                 Progress(*columns, console=console, transient=True) as progress:
-            bar = progress.add_task(f"生成 {len(tasks)} 期", total=len(tasks))
+            bar = progress.add_task(f"生成 {len(tasks)} 期", total=len(tasks) + len(sites))
 
             def done(outcome) -> None:
                 progress.advance(bar)
+                if not isinstance(outcome, IssueOutcome):
+                    site_lines.extend(outcome.lines)
+                    return
                 progress.console.print(_outcome_line(outcome), markup=False, soft_wrap=True)
                 for line in outcome.lines:
                     progress.console.print("    " + line, markup=False, soft_wrap=True)
 
-            where = f"Dask 集群 {scheduler}" if scheduler else "进程池"
-            console.print(f"生成 {len(tasks)} 期：{where}，{workers} 个工作进程", markup=False)
-            result = run_batch(tasks, executor, workers, done)
+            where = (f"Dask 集群 {scheduler}，{workers} 个工作进程" if scheduler
+                     else "在本进程中依次生成" if workers == 1 else f"进程池，{workers} 个工作进程")
+            console.print(f"生成 {len(tasks)} 期：{where}", markup=False)
+            result = run_batch(tasks, executor, workers, done, sites)
     except SchedulerUnavailable as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    record_times(project, result.outcomes)
     built = [o for o in result.outcomes if o.status == "built"]
     skipped = sum(o.status == "skipped" for o in result.outcomes)
     summary = (f"全部 {len(tasks)} 期：生成 {len(built)} 期，输入未变跳过 {skipped} 期，"
                f"失败 {len(result.failed)} 期；用时 {result.wall:.1f} 秒（{result.workers} 个工作进程）")
     if result.speedup is not None:
-        summary += f"；各期耗时合计 {result.busy:.1f} 秒，加速 ×{result.speedup:.2f}"
+        summary += f"；各项任务（各期和网页版）耗时合计 {result.busy:.1f} 秒"
+        if result.workers > 1:
+            summary += f"，加速 ×{result.speedup:.2f}"
     click.echo(summary)
     if built:
         peak = max(built, key=lambda o: o.peak_mb)
         click.echo(f"单期内存峰值：最高 {peak.peak_mb:.0f} MB（{peak.address}），"
                    f"中位数 {sorted(o.peak_mb for o in built)[len(built) // 2]:.0f} MB")
+    for line in site_lines:
+        click.echo(line, err=line.startswith(" ") or "错误[" in line)
+    if signer is not None:
+        from .content import resolve_issue
+
+        pdfs = []
+        for outcome in result.outcomes:
+            if outcome.status != "failed":
+                config, path = resolve_issue(project, outcome.address)
+                pdfs.append(config.output_dir / path.name / f"{path.name}.pdf")
+        _sign_built(pdfs, project.build_dir, signer)
+    if result.failed or any(s.failed for s in result.sites):
+        sys.exit(1)
+
+
+def _echo_signed(out: Path, build_dir: Path) -> None:
+    import os
+
+    shown = out.relative_to(Path(os.path.abspath(build_dir)).parent)
+    click.echo(f"已签名：{shown}（{out.stat().st_size:,} 字节）")
+
+
+def _signer_for(sign_key: Path | None, cert: Path | None, chain: tuple[Path, ...]):
+    """The signer for ``build --sign``, loaded before anything is built: a missing or wrong
+    key, certificate or passphrase stops the build with exit 2 and nothing written."""
+    from .sign import load_signer, passphrase_from_environment
+
+    if sign_key is None:
+        if cert or chain:
+            raise click.UsageError("--cert、--chain 只与 --sign 一起使用")
+        return None
+    if cert is None:
+        raise click.UsageError("--sign 需要同时用 --cert 给出签名证书")
     try:
-        lines = write_sites(project, encoding)
-    except OutputError as exc:
-        click.echo(f"build/: 错误[output.failed]: 网页版未能写入：{exc.message}", err=True)
-        sys.exit(1)
-    for line in lines:
-        click.echo(line, err=line.startswith(" "))
-    if result.failed:
-        sys.exit(1)
+        return load_signer(sign_key, cert, chain=chain, passphrase=passphrase_from_environment())
+    except GazetteError as exc:
+        click.echo(exc.diagnostic.format(), err=True)
+        click.echo("未生成、未签名：请先解决签名私钥或证书的问题。", err=True)
+        sys.exit(2)
+
+
+def _sign_built(pdfs: list[Path], build_dir: Path, signer) -> None:
+    """Sign a copy of each freshly built PDF exactly as ``gazette sign`` does."""
+    from .sign import write_signed_copy
+
+    for pdf in pdfs:
+        _echo_signed(write_signed_copy(build_dir, pdf, signer), build_dir)
 
 
 def _outcome_line(outcome) -> str:
@@ -380,31 +436,18 @@ def verify(pdf: Path, config_path: Path, trust: tuple[Path, ...]) -> None:
 def sign(pdf: Path, key: Path, cert: Path, chain: tuple[Path, ...], reason: str | None,
          config_path: Path) -> None:
     """给印刷版 PDF 加 PAdES 电子签名，另存为 build/signed/…/<名称>.signed.pdf（原文件不变）。"""
-    import os
-
-    from .output import write_atomic
-    from .sign import SIGNED_FOLDER, sign_pdf
+    from .sign import load_signer, passphrase_from_environment, write_signed_copy
 
     config = _load(config_path).gazettes[0]  # build/ is the project's
     if not pdf.is_file():
         click.echo(f"{pdf}: 错误[sign.missing]: 找不到 PDF 文件", err=True)
         sys.exit(2)
-    passphrase = os.environ.get("GAZETTE_SIGN_PASSPHRASE")
     try:
-        signed = sign_pdf(pdf.read_bytes(), key, cert, chain=chain, reason=reason,
-                          passphrase=passphrase.encode() if passphrase else None)
+        signer = load_signer(key, cert, chain=chain, passphrase=passphrase_from_environment())
     except GazetteError as exc:
         click.echo(exc.diagnostic.format(), err=True)
         sys.exit(1)
-    # Not in the issue's folder: build/<issue> is a link into the current generation, which
-    # the next build replaces with exactly what it produces (gazette.output), so a copy put
-    # there would be lost. build/signed/ mirrors the PDF's place in build/ instead.
-    build_dir = Path(os.path.abspath(config.build_dir))
-    source = Path(os.path.abspath(pdf))
-    place = source.parent.relative_to(build_dir) if source.is_relative_to(build_dir) else Path()
-    out = build_dir / SIGNED_FOLDER / place / f"{source.stem}.signed.pdf"
-    write_atomic(out, signed)
-    click.echo(f"已签名：{out.relative_to(build_dir.parent)}（{len(signed):,} 字节）")
+    _echo_signed(write_signed_copy(config.build_dir, pdf, signer, reason), config.build_dir)
 
 
 @main.command()
