@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, share_webfont_cuts
 
 ISSUES = ("yinchuan/2022-05", "xixia/2023-02")
 KEEP_NOTICES = 3
@@ -32,6 +32,7 @@ def project(tmp_path_factory) -> Path:
         shutil.copytree(ROOT / "content" / address, target)
         for notice in sorted(target.glob("*.md"))[KEEP_NOTICES:]:
             notice.unlink()
+    share_webfont_cuts(root)
     return root
 
 
@@ -170,3 +171,49 @@ def test_killing_the_build_leaves_no_worker_behind(pool_run, project):
     process.wait()
     gone, alive = psutil.wait_procs(workers, timeout=20)
     assert not alive, [p.cmdline()[:3] for p in alive]
+
+
+def test_issues_go_longest_first_and_each_site_after_its_issues(pool_run, project):
+    """The dispatch order, on the built project (issues skipped, so only the sites render):
+    issues by their last build time (by source size when one has none), never more tasks
+    in flight than workers, and a gazette's web edition only once all its issues are done."""
+    import json
+
+    import gazette.batch as batch
+    from gazette.config import load_project
+
+    loaded = load_project(project / "config.yaml")
+    config_path = project / "config.yaml"
+    times = project / "build" / ".cache" / batch.TIMES_FILE
+    recorded = json.loads(times.read_text(encoding="utf-8"))
+    assert set(recorded) == set(ISSUES), "the pool run recorded each issue's time"
+    for slow in ISSUES:
+        times.write_text(json.dumps({a: 9.0 if a == slow else 1.0 for a in ISSUES}),
+                         encoding="utf-8")
+        assert batch.tasks_for(loaded, config_path)[0].address == slow
+    times.write_text(json.dumps({ISSUES[0]: 1.0}), encoding="utf-8")
+    sizes = {address: sum(p.stat().st_size for p in (project / "content" / address).rglob("*"))
+             for address in ISSUES}
+    assert [t.address for t in batch.tasks_for(loaded, config_path)] == \
+        sorted(ISSUES, key=lambda a: -sizes[a])
+
+    submitted: list = []
+
+    class Recording(batch.InlineExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            submitted.append(args[0])
+            return super().submit(fn, *args, **kwargs)
+
+    with batch.executor_for(None, 1) as (executor, workers):
+        assert isinstance(executor, batch.InlineExecutor) and workers == 1
+    tasks = batch.tasks_for(loaded, config_path)
+    sites = batch.site_tasks(loaded, config_path)
+    result = batch.run_batch(tasks, Recording(), 1, sites=sites)
+    assert [o.status for o in result.outcomes] == ["skipped", "skipped"]
+    assert not any(s.failed for s in result.sites) and len(result.sites) == 3
+    assert submitted[:2] == tasks, "issues first, in the order given"
+    for gazette_id in ("yinchuan", "xixia"):
+        site = submitted.index(next(s for s in sites if s.gazette_id == gazette_id))
+        issue = submitted.index(next(t for t in tasks if t.gazette_id == gazette_id))
+        assert site > issue
+    assert snapshot(project)["site/index.html"]

@@ -1,7 +1,11 @@
 """`gazette verify` regenerates a print PDF from the sources it carries and compares bytes;
-`gazette sign` adds a PAdES signature to a copy, which verify checks.
+`gazette sign` and `gazette build --sign` add a PAdES signature to a copy, which verify checks.
 
-The signing CA and key are made here, at test time, with cryptography; no key is committed."""
+Every bundled issue is verified once (a full rebuild each). The tamper and signature cases,
+which only need some archive-grade PDF, run on a one-notice copy of the sample built here
+with `gazette build --sign`: each of their rebuilds lays out two pages, not a whole issue.
+The signing CA and keys are made at test time with cryptography, once per session; no key is
+committed."""
 
 from __future__ import annotations
 
@@ -19,30 +23,32 @@ from click.testing import CliRunner
 from gazette.archive import MANIFEST
 from gazette.cli import main
 
+from .conftest import SAMPLE, copy_project, share_webfont_cuts
+
 NOTICE = "content/2020-07/05-yinzhengfa-2020-71.md"
+PASSPHRASE = "公报-口令-2020"
 
 
-@pytest.fixture(scope="module")
-def built(sample_build):
-    result, _diags = sample_build
-    return result.pdf_path, result.pdf_path.parents[2]
-
-
-def gazette(root: Path, *args: str):
-    result = CliRunner().invoke(main, [*args, "-c", str(root / "config.yaml")])
+def gazette(root: Path, *args: str, env: dict[str, str] | None = None):
+    result = CliRunner().invoke(main, [*args, "-c", str(root / "config.yaml")], env=env)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result
 
 
-def test_verify_rebuilds_the_bundled_issue_byte_for_byte(built):
-    pdf, root = built
+def test_verify_passes_on_every_bundled_issue(bundled_build):
+    config, result, _diags = bundled_build
+    pdf, root = result.pdf_path, config.root
     before = pdf.read_bytes()
-    result = gazette(root, "verify", str(pdf))
-    assert result.exit_code == 0, result.output
-    assert f"重建：与原文件逐字节相同（{len(before):,} 字节）" in result.output
-    assert "附件：" in result.output and "sha256 与清单一致" in result.output
-    assert "字体：8 个，与生成时相同" in result.output
-    assert "验证通过" in result.output
+    with pikepdf.open(pdf) as document:
+        manifest = json.loads(document.attachments[MANIFEST].get_file().read_bytes())
+    fonts = sum(name.startswith("fonts/") for name in manifest["inputs"])
+    outcome = gazette(root, "verify", str(pdf))
+    assert outcome.exit_code == 0, outcome.output
+    assert f"重建：与原文件逐字节相同（{len(before):,} 字节）" in outcome.output
+    assert (f"附件：{len(manifest['attached'])} 个源文件和清单，sha256 与清单一致"
+            in outcome.output)
+    assert f"字体：{fonts} 个，与生成时相同" in outcome.output
+    assert "验证通过" in outcome.output
     assert pdf.read_bytes() == before
     assert not list((root / "build" / ".cache").glob("verify-*")), "scratch removed on success"
 
@@ -57,8 +63,8 @@ def _change_one_byte(pdf: Path, out: Path) -> tuple[Path, int]:
     return out, offset
 
 
-def test_one_changed_byte_fails(built, tmp_path):
-    pdf, root = built
+def test_one_changed_byte_fails(small, tmp_path):
+    root, pdf, _signed = small
     altered, offset = _change_one_byte(pdf, tmp_path / "altered.pdf")
     result = gazette(root, "verify", str(altered))
     assert result.exit_code == 1, result.output
@@ -84,8 +90,8 @@ def _edit_attachments(pdf_path: Path, out: Path, *, fix_manifest: bool) -> None:
         pdf.save(out)
 
 
-def test_an_edited_attachment_fails_against_the_manifest(built, tmp_path):
-    pdf, root = built
+def test_an_edited_attachment_fails_against_the_manifest(small, tmp_path):
+    root, pdf, _signed = small
     edited = tmp_path / "edited.pdf"
     _edit_attachments(pdf, edited, fix_manifest=False)
     result = gazette(root, "verify", str(edited))
@@ -93,8 +99,8 @@ def test_an_edited_attachment_fails_against_the_manifest(built, tmp_path):
     assert f"附件 {NOTICE} 与清单中的 sha256 不符" in result.output
 
 
-def test_an_edited_attachment_with_a_matching_manifest_fails_the_rebuild(built, tmp_path):
-    pdf, root = built
+def test_an_edited_attachment_with_a_matching_manifest_fails_the_rebuild(small, tmp_path):
+    root, pdf, _signed = small
     edited = tmp_path / "edited.pdf"
     _edit_attachments(pdf, edited, fix_manifest=True)
     result = gazette(root, "verify", str(edited))
@@ -106,15 +112,15 @@ def test_an_edited_attachment_with_a_matching_manifest_fails_the_rebuild(built, 
         shutil.rmtree(kept)
 
 
-def test_verify_reports_a_missing_file_with_exit_code_2(built, tmp_path):
-    _pdf, root = built
+def test_verify_reports_a_missing_file_with_exit_code_2(small, tmp_path):
+    root, _pdf, _signed = small
     result = gazette(root, "verify", str(tmp_path / "nowhere.pdf"))
     assert result.exit_code == 2
     assert "找不到PDF 文件" in result.output
 
 
-def test_a_pdf_without_manifest_is_not_verifiable(built, tmp_path):
-    pdf, root = built
+def test_a_pdf_without_manifest_is_not_verifiable(small, tmp_path):
+    root, pdf, _signed = small
     bare = tmp_path / "bare.pdf"
     with pikepdf.open(pdf) as document:
         del document.attachments[MANIFEST]
@@ -148,9 +154,10 @@ def _certificate(subject: str, key, issuer_name, issuer_key, *, ca: bool):
     return builder.sign(issuer_key or key, hashes.SHA256())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pki(tmp_path_factory):
-    """A throwaway CA, a signing key and certificate issued by it, and an unrelated CA."""
+    """A throwaway CA, a signing key (also encrypted with PASSPHRASE) and certificate issued
+    by it, and an unrelated CA with its key."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -172,48 +179,143 @@ def pki(tmp_path_factory):
     (folder / "signer.key").write_bytes(signer_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
+    (folder / "signer-encrypted.key").write_bytes(signer_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(PASSPHRASE.encode())))
+    (folder / "other.key").write_bytes(other_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    (folder / "garbage.key").write_bytes("这不是私钥\n".encode())
     return folder
 
 
+def snapshot(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, links followed (build/ as readers see it)."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def one_notice_project(dest: Path) -> Path:
+    """A copy of the sample holding only notice 05 (银政发〔2020〕71号): a few pages to lay out."""
+    root = copy_project(dest)
+    share_webfont_cuts(root)
+    for path in (root / "content" / SAMPLE).glob("*.md"):
+        if path.relative_to(root).as_posix() != NOTICE:
+            path.unlink()
+    return root
+
+
 @pytest.fixture(scope="module")
-def signed(built, pki):
-    pdf, root = built
+def small(tmp_path_factory, pki):
+    """The one-notice project built with ``gazette build --sign``: (root, PDF, signed copy)."""
+    root = one_notice_project(tmp_path_factory.mktemp("small"))
+    result = gazette(root, "build", SAMPLE, "--sign", str(pki / "signer-encrypted.key"),
+                     "--cert", str(pki / "signer.pem"), "--chain", str(pki / "ca.pem"),
+                     env={"GAZETTE_SIGN_PASSPHRASE": PASSPHRASE})
+    assert result.exit_code == 0, result.output
+    assert f"已签名：build/signed/{SAMPLE}/{SAMPLE}.signed.pdf" in result.output
+    return (root, root / "build" / SAMPLE / f"{SAMPLE}.pdf",
+            root / "build" / "signed" / SAMPLE / f"{SAMPLE}.signed.pdf")
+
+
+def test_build_sign_leaves_the_unsigned_build_as_an_unsigned_build_makes_it(small, pki,
+                                                                             tmp_path):
+    from gazette.sign import check_signatures
+
+    _root, pdf, signed = small
+    plain = one_notice_project(tmp_path / "plain")
+    result = gazette(plain, "build", SAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "已签名" not in result.output
+    assert (plain / "build" / SAMPLE / f"{SAMPLE}.pdf").read_bytes() == pdf.read_bytes()
+    assert not (plain / "build" / "signed").exists()
+    data = signed.read_bytes()
+    assert data.startswith(pdf.read_bytes()) and len(data) > pdf.stat().st_size
+    [check] = check_signatures(data, (pki / "ca.pem",))
+    assert check.ok and check.intact and check.whole_file and check.trusted
+    assert "银川市人民政府公报室" in check.signer
+
+
+BAD_SIGNING = {
+    "no passphrase": ("signer-encrypted.key", "signer.pem", None,
+                      "错误[sign.passphrase]: 私钥已加密，需要口令"),
+    "wrong passphrase": ("signer-encrypted.key", "signer.pem", "不对的口令",
+                         "错误[sign.passphrase]: 私钥口令不正确"),
+    "passphrase for a plain key": ("signer.key", "signer.pem", PASSPHRASE,
+                                   "错误[sign.passphrase]: 私钥没有加密，却给出了口令"),
+    "missing key": ("nowhere.key", "signer.pem", None, "错误[sign.missing]: 找不到私钥文件"),
+    "missing certificate": ("signer.key", "nowhere.pem", None,
+                            "错误[sign.missing]: 找不到证书文件"),
+    "not a key": ("garbage.key", "signer.pem", None, "错误[sign.key]: 不是可读的私钥"),
+    "not a certificate": ("signer.key", "garbage.key", None,
+                          "错误[sign.cert]: 不是可读的证书（X.509 证书）"),
+    "another key": ("other.key", "signer.pem", None,
+                    "错误[sign.mismatch]: 私钥与证书不匹配"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SIGNING)
+def test_build_sign_with_a_bad_key_builds_and_writes_nothing(case, small, pki):
+    """The key is loaded before the build: a mistake stops it, in Chinese, with no traceback,
+    and build/ (the previous build and its signed copy) stays exactly as it was."""
+    root, _pdf, _signed = small
+    key, cert, passphrase, message = BAD_SIGNING[case]
+    before = snapshot(root / "build")
+    result = gazette(root, "build", SAMPLE, "--sign", str(pki / key), "--cert", str(pki / cert),
+                     env={"GAZETTE_SIGN_PASSPHRASE": passphrase})
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "未生成、未签名" in result.output
+    assert "Traceback" not in result.output
+    assert snapshot(root / "build") == before
+
+
+def test_sign_command_reports_a_wrong_passphrase_without_a_traceback(small, pki, capfd):
+    root, pdf, _signed = small
+    result = gazette(root, "sign", str(pdf), "--key", str(pki / "signer-encrypted.key"),
+                     "--cert", str(pki / "signer.pem"),
+                     env={"GAZETTE_SIGN_PASSPHRASE": "不对的口令"})
+    assert result.exit_code == 1
+    assert "错误[sign.passphrase]: 私钥口令不正确" in result.output
+    assert "Traceback" not in result.output + capfd.readouterr().err
+
+
+def test_sign_options_need_sign(small, pki):
+    root, _pdf, _signed = small
+    result = gazette(root, "build", SAMPLE, "--cert", str(pki / "signer.pem"))
+    assert result.exit_code == 2 and "--cert、--chain 只与 --sign 一起使用" in result.output
+    result = gazette(root, "build", SAMPLE, "--sign", str(pki / "signer.key"))
+    assert result.exit_code == 2 and "--sign 需要同时用 --cert 给出签名证书" in result.output
+
+
+def test_sign_command_signs_a_copy_and_the_copy_survives_the_next_build(small, pki):
+    """`gazette sign` writes the same kind of copy `build --sign` does; a build publishes a
+    new generation holding exactly its outputs (gazette.output), and the signed copy lives
+    outside it."""
+    from gazette.output import Publication
+
+    root, pdf, signed = small
     before = pdf.read_bytes()
     result = gazette(root, "sign", str(pdf), "--key", str(pki / "signer.key"),
                      "--cert", str(pki / "signer.pem"), "--chain", str(pki / "ca.pem"))
     assert result.exit_code == 0, result.output
-    out = root / "build" / "signed" / "2020-07" / "2020-07.signed.pdf"
-    assert "已签名：build/signed/2020-07/2020-07.signed.pdf" in result.output
+    assert f"已签名：build/signed/{SAMPLE}/{SAMPLE}.signed.pdf" in result.output
     assert pdf.read_bytes() == before, "the unsigned build is left as it was"
-    return out
-
-
-def test_signed_copy_extends_the_unsigned_build(built, signed):
-    pdf, _root = built
     data = signed.read_bytes()
-    assert data.startswith(pdf.read_bytes()) and len(data) > pdf.stat().st_size
+    assert data.startswith(before) and len(data) > len(before)
     with pikepdf.open(signed) as document:
         fields = document.Root.AcroForm.Fields
         assert [str(f.T) for f in fields] == ["GazetteSignature"]
         assert fields[0].V.SubFilter == "/ETSI.CAdES.detached", "a PAdES signature"
-
-
-def test_signed_copy_survives_the_next_build(built, signed):
-    """A build publishes a new generation holding exactly its outputs (gazette.output); the
-    signed copy lives outside it."""
-    from gazette.output import Publication
-
-    pdf, root = built
-    before = signed.read_bytes()
     publication = Publication(root / "build")
-    outputs = ("2020-07.pdf", "print.html", "pages.json", "manifest.json")  # as build_issue
-    publication.put("2020-07", {name: (pdf.parent / name).read_bytes() for name in outputs})
+    outputs = (f"{SAMPLE}.pdf", "print.html", "pages.json", "manifest.json")  # as build_issue
+    publication.put(SAMPLE, {name: (pdf.parent / name).read_bytes() for name in outputs})
     publication.commit()
-    assert signed.read_bytes() == before
+    assert signed.read_bytes() == data
 
 
-def test_signed_copy_verifies_against_its_ca(built, signed, pki):
-    _pdf, root = built
+def test_signed_copy_verifies_against_its_ca(small, pki):
+    root, _pdf, signed = small
     result = gazette(root, "verify", str(signed), "--trust", str(pki / "ca.pem"))
     assert result.exit_code == 0, result.output
     assert "银川市人民政府公报室" in result.output
@@ -221,26 +323,26 @@ def test_signed_copy_verifies_against_its_ca(built, signed, pki):
     assert "与签名前的原文件逐字节相同" in result.output
 
 
-def test_signature_from_an_untrusted_ca_fails(built, signed, pki):
-    _pdf, root = built
+def test_signature_from_an_untrusted_ca_fails(small, pki):
+    root, _pdf, signed = small
     result = gazette(root, "verify", str(signed), "--trust", str(pki / "other-ca.pem"))
     assert result.exit_code == 1
     assert "不能追溯到 --trust 指定的根证书" in result.output
 
 
-def test_altered_signed_copy_fails(built, signed, pki, tmp_path):
-    _pdf, root = built
+def test_altered_signed_copy_fails(small, pki, tmp_path):
+    root, _pdf, signed = small
     altered, _offset = _change_one_byte(signed, tmp_path / "altered.signed.pdf")
     result = gazette(root, "verify", str(altered), "--trust", str(pki / "ca.pem"))
     assert result.exit_code == 1
     assert "无效：签名后文件被改动过" in result.output
 
 
-def test_update_appended_after_signing_fails(built, signed, pki, tmp_path):
+def test_update_appended_after_signing_fails(small, pki, tmp_path):
     from pyhanko.pdf_utils.generic import pdf_string
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-    _pdf, root = built
+    root, _pdf, signed = small
     writer = IncrementalPdfFileWriter(BytesIO(signed.read_bytes()))
     writer.root["/Lang"] = pdf_string("en")
     writer.update_root()
@@ -250,10 +352,3 @@ def test_update_appended_after_signing_fails(built, signed, pki, tmp_path):
     result = gazette(root, "verify", str(appended), "--trust", str(pki / "ca.pem"))
     assert result.exit_code == 1
     assert "只覆盖文件的一部分：签名后又追加了内容" in result.output
-
-
-def test_verify_passes_on_every_bundled_issue(bundled_build):
-    config, result, _diags = bundled_build
-    outcome = gazette(config.root, "verify", str(result.pdf_path))
-    assert outcome.exit_code == 0, outcome.output
-    assert "重建：与原文件逐字节相同" in outcome.output
