@@ -215,10 +215,16 @@ def _signer_for(sign_key: Path | None, cert: Path | None, chain: tuple[Path, ...
 
 def _sign_built(pdfs: list[Path], build_dir: Path, signer) -> None:
     """Sign a copy of each freshly built PDF exactly as ``gazette sign`` does."""
+    from .output import describe_os_error
     from .sign import write_signed_copy
 
     for pdf in pdfs:
-        _echo_signed(write_signed_copy(build_dir, pdf, signer), build_dir)
+        try:
+            _echo_signed(write_signed_copy(build_dir, pdf, signer), build_dir)
+        except OSError as exc:
+            click.echo(f"build/signed: 错误[sign.write]: 签名副本未能写入："
+                       f"{describe_os_error(exc)}", err=True)
+            sys.exit(1)
 
 
 def _outcome_line(outcome) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,8 @@ BUNDLED = tuple(config.issue_address(path.name) for config, path in all_issues(P
 adding or removing an issue or a gazette needs no test change."""
 # Debian's Chromium, installed by scripts/setup.sh; never a downloaded browser. The flags keep
 # it from reaching for the network, which this machine does not have.
+PASSPHRASE = "公报-口令-2020"
+"""The passphrase of the session's encrypted signing key (pki fixture)."""
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -138,3 +141,59 @@ def bundled_build(request, whole_project):
     result = build_issue(gazette, path.name, diags)
     assert result is not None, "\n".join(d.format() for d in diags)
     return gazette.with_layout(dict(result.issue.meta.layout)), result, diags
+
+
+def _certificate(subject: str, key, issuer_name, issuer_key, *, ca: bool):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "测试用公报室")])
+    now = dt.datetime.now(dt.timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(name)
+               .issuer_name(issuer_name or name).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(days=1))
+               .not_valid_after(now + dt.timedelta(days=30))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+               .add_extension(x509.KeyUsage(
+                   digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                   data_encipherment=False, key_agreement=False, key_cert_sign=ca,
+                   crl_sign=ca, encipher_only=False, decipher_only=False), critical=True))
+    return builder.sign(issuer_key or key, hashes.SHA256())
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A throwaway CA, a signing key (also encrypted with PASSPHRASE) and certificate issued
+    by it, and an unrelated CA with its key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    folder = tmp_path_factory.mktemp("pki")
+
+    def key():
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def pem(cert) -> bytes:
+        return cert.public_bytes(serialization.Encoding.PEM)
+
+    ca_key, other_key, signer_key = key(), key(), key()
+    ca = _certificate("测试根证书", ca_key, None, None, ca=True)
+    other = _certificate("无关的根证书", other_key, None, None, ca=True)
+    signer = _certificate("银川市人民政府公报室", signer_key, ca.subject, ca_key, ca=False)
+    (folder / "ca.pem").write_bytes(pem(ca))
+    (folder / "other-ca.pem").write_bytes(pem(other))
+    (folder / "signer.pem").write_bytes(pem(signer))
+    (folder / "signer.key").write_bytes(signer_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    (folder / "signer-encrypted.key").write_bytes(signer_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(PASSPHRASE.encode())))
+    (folder / "other.key").write_bytes(other_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    (folder / "garbage.key").write_bytes("这不是私钥\n".encode())
+    return folder

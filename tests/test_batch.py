@@ -210,10 +210,29 @@ def test_issues_go_longest_first_and_each_site_after_its_issues(pool_run, projec
     sites = batch.site_tasks(loaded, config_path)
     result = batch.run_batch(tasks, Recording(), 1, sites=sites)
     assert [o.status for o in result.outcomes] == ["skipped", "skipped"]
-    assert not any(s.failed for s in result.sites) and len(result.sites) == 3
+    assert not any(s.failed for s in result.sites) and len(result.sites) == len(sites)
     assert submitted[:2] == tasks, "issues first, in the order given"
     for gazette_id in ("yinchuan", "xixia"):
         site = submitted.index(next(s for s in sites if s.gazette_id == gazette_id))
         issue = submitted.index(next(t for t in tasks if t.gazette_id == gazette_id))
         assert site > issue
     assert snapshot(project)["site/index.html"]
+
+
+def test_all_with_sign_signs_a_copy_of_every_issue(pool_run, project, pki):
+    """Issues unchanged since the pool run are skipped, then each PDF gets its signed copy
+    in build/signed/ and stays as it was."""
+    from gazette.sign import check_signatures
+
+    before = snapshot(project)
+    result = gazette(project, "build", "--all", "--sign", str(pki / "signer.key"),
+                     "--cert", str(pki / "signer.pem"), "--chain", str(pki / "ca.pem"))
+    assert result.returncode == 0, result.stderr
+    assert snapshot(project) == before, "the unsigned outputs are untouched"
+    for address in ISSUES:
+        gazette_id, key = address.split("/")
+        assert f"已签名：build/signed/{gazette_id}/{key}/{key}.signed.pdf" in result.stdout
+        signed = (project / "build" / "signed" / gazette_id / key / f"{key}.signed.pdf").read_bytes()
+        assert signed.startswith((project / "build" / gazette_id / key / f"{key}.pdf").read_bytes())
+        [check] = check_signatures(signed, (pki / "ca.pem",))
+        assert check.ok and check.trusted
