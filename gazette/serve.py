@@ -151,6 +151,7 @@ class Preview:
         self._pdf_after_notice: set[str] = set()
         self._notice_count = 0
         self._closed = False
+        self._stamps: dict[str, tuple[int, int]] = {}
 
     # —— building ——
 
@@ -525,12 +526,49 @@ class Preview:
         while not stop.is_set():
             paths = [p for p in (self.root / "content", self.root / "layouts", self.root / "fonts",
                                  self.config_path) if p.exists()]
+            armed = False
             for changes in watchfiles.watch(*paths, stop_event=stop, step=20, rust_timeout=500,
-                                            yield_on_timeout=False, raise_interrupt=False):
+                                            yield_on_timeout=True, raise_interrupt=False):
+                if not changes:
+                    if not armed:
+                        armed = True
+                        self._catch_up()
+                    continue
                 changed = {Path(p) for _, p in changes}
                 self.rebuild(changed)
                 if self.config_path in changed:
                     break
+
+    def stamp_sources(self) -> None:
+        """Remember the sources' stamps as the build about to start reads them."""
+        self._stamps = _stamps(self.root, self.config_path)
+
+    def _catch_up(self) -> None:
+        """Rebuild after what was saved between the last build and the watch being armed
+        (the watcher thread may start late on a busy machine, and its events would be lost)."""
+        now = _stamps(self.root, self.config_path)
+        changed = {Path(p) for p in set(now) ^ set(self._stamps)} | {
+            Path(p) for p in now if p in self._stamps and now[p] != self._stamps[p]}
+        self._stamps = now
+        if changed:
+            self.rebuild(changed)
+
+
+def _stamps(root: Path, config_path: Path) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of every file the preview watches."""
+    out = {}
+    for top in (root / "content", root / "layouts", root / "fonts"):
+        for path in top.rglob("*") if top.exists() else ():
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            if path.is_file():
+                out[str(path)] = (stat.st_mtime_ns, stat.st_size)
+    if config_path.exists():
+        stat = config_path.stat()
+        out[str(config_path)] = (stat.st_mtime_ns, stat.st_size)
+    return out
 
 
 def _preview_target(config_path: Path, issue: str | None) -> tuple[str, str | None]:
@@ -904,6 +942,7 @@ class PreviewServer:
     def __init__(self, config_path: Path, issue: str | None = None, *, host: str = "127.0.0.1",
                  port: int = 8000, log=None, watch: bool = True) -> None:
         self.preview = Preview(config_path, issue, log=log)  # an unknown issue raises here
+        self.preview.stamp_sources()
         self.preview.rebuild()
         handler = type("Handler", (_Handler,), {"preview": self.preview})
         self.httpd = _Server((host, port), handler)

@@ -132,15 +132,25 @@ def whole_project(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session", params=BUNDLED)
 def bundled_build(request, whole_project):
-    """Each bundled issue of each gazette, built once per session (PDF and web edition)."""
+    """Each bundled issue of each gazette, built once per session (PDF and web edition).
+
+    Kept by address: pytest sets a parametrised session fixture up again when the tests of
+    a worker interleave its parameters, and a second build of unchanged inputs is only a
+    reuse (gazette.buildcache) that carries no Issue."""
     from gazette.content import resolve_issue
 
-    project = load_project(whole_project / "config.yaml")
-    gazette, path = resolve_issue(project, request.param)
-    diags = Diagnostics()
-    result = build_issue(gazette, path.name, diags)
-    assert result is not None, "\n".join(d.format() for d in diags)
-    return gazette.with_layout(dict(result.issue.meta.layout)), result, diags
+    if request.param not in _BUNDLED_RESULTS:
+        project = load_project(whole_project / "config.yaml")
+        gazette, path = resolve_issue(project, request.param)
+        diags = Diagnostics()
+        result = build_issue(gazette, path.name, diags)
+        assert result is not None, "\n".join(d.format() for d in diags)
+        _BUNDLED_RESULTS[request.param] = (gazette.with_layout(dict(result.issue.meta.layout)),
+                                           result, diags)
+    return _BUNDLED_RESULTS[request.param]
+
+
+_BUNDLED_RESULTS: dict[str, tuple] = {}
 
 
 def _certificate(subject: str, key, issuer_name, issuer_key, *, ca: bool):

@@ -41,7 +41,8 @@ if replay != "-":
     recorded_places = {k: PagePlace(*v)
                        for k, v in json.loads((recorded / "pages.json").read_text()).items()}
     pdf = (recorded / f"{key}.pdf").read_bytes() + f"\n%{tag}\n".encode()
-    def render_pdf(html, config, issue, diags, font_config=None, places=None, attach=None):
+    def render_pdf(html, config, issue, diags, font_config=None, places=None, attach=None,
+                   refit=None):
         places.update(recorded_places)
         if attach is not None:
             attach(recorded_places)
