@@ -18,7 +18,7 @@ import pytest
 
 from gazette.render_html import PrintEdition, SiteIssue
 
-from .pdftext import PdfPages
+from .pdftext import PdfPages, squash
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -72,9 +72,24 @@ def test_the_comparison_notices_a_dropped_paragraph(editions):
     """The check itself can fail: take one paragraph's characters out of what the PDF shows
     and a shortfall is reported (the pages hold no slack that would hide it)."""
     result, pdf, places = editions
-    for notice in result.issue.notices:
-        first, last = places[notice.anchor][:2]
-        printed = Counter(HAN.findall("".join(pdf.texts[first - 1: last])))
+    for notice, text in _notice_texts(result.issue.notices, pdf, places):
+        printed = Counter(HAN.findall(text))
+        assert not shortfall(source_han(notice), printed), notice.source.rel
         paragraph = max(notice.body.paragraphs, key=len)
         assert shortfall(source_han(notice), printed - Counter(HAN.findall(paragraph))), \
             (notice.source.rel, paragraph[:20])
+
+
+def _notice_texts(notices, pdf, places):
+    """Each notice with the PDF's text from its title to the next notice's title: the pages
+    it shares with its neighbours would otherwise lend their characters to it."""
+    offsets, total = [], 0
+    for page in pdf.squashed:
+        offsets.append(total)
+        total += len(page)
+    whole = "".join(pdf.squashed)
+    starts = [whole.find(squash(n.meta.title), offsets[places[n.anchor][0] - 1]) for n in notices]
+    assert all(start >= 0 for start in starts)
+    for index, notice in enumerate(notices):
+        end = starts[index + 1] if index + 1 < len(notices) else total
+        yield notice, whole[starts[index]:end]
