@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 from .diagnostics import Diagnostic, Diagnostics, GazetteError, Location, Severity
 from .pagestyle import PAGE_STYLES, STARTS, PageMetrics, metric_kinds
-from .schema import Field, Invalid, one_of, to_bool, to_text, to_text_list, validate
+from .schema import Field, Invalid, one_of, to_bool, to_positive_int, to_text, to_text_list, validate
 from .sources import YamlDocument, load_yaml, read_text
 
 FONT_ROLES = ("song", "title", "hei", "hei_bold", "fang", "kai")
@@ -317,7 +317,8 @@ def _to_number(value: Any) -> float:
 
 
 def _page_fields() -> list[Field]:
-    converters: dict[type, Callable[[Any], Any]] = {bool: to_bool, float: _to_number}
+    converters: dict[type, Callable[[Any], Any]] = {bool: to_bool, int: to_positive_int,
+                                                    float: _to_number}
     page = [Field("style", one_of(*PAGE_STYLES), default="gazette", label="版式")]
     for name, kind in metric_kinds().items():
         if name in ("notice_start", "appendix_start"):

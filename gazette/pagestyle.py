@@ -36,6 +36,12 @@ class PageMetrics:
     new right-hand page (``recto``)."""
     appendix_start: str = "continue"
     """Where an attached text (``#`` in the notice) starts; same values."""
+    chronicle_columns: int = 1
+    """大事记 (``kind: chronicle``) set in this many balanced columns."""
+    chronicle_pt: float = 0
+    """Type size of a 大事记; 0 keeps the body size."""
+    chronicle_line_pt: float = 0
+    """Leading of a 大事记; 0 keeps the body leading."""
 
     @property
     def text_width_pt(self) -> float:
@@ -76,8 +82,5 @@ STARTS = ("continue", "page", "recto")
 
 def metric_kinds() -> dict[str, type]:
     """Each overridable field and its kind (float, bool or str), for config validation."""
-    kinds: dict[str, type] = {}
-    for field in fields(PageMetrics):
-        value = getattr(PAGE_STYLES["gazette"], field.name)
-        kinds[field.name] = type(value) if isinstance(value, (bool, str)) else float
-    return kinds
+    names = {"bool": bool, "str": str, "int": int, "float": float}
+    return {field.name: names[str(field.type)] for field in fields(PageMetrics)}

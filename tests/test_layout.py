@@ -8,20 +8,25 @@ import re
 import pytest
 
 from gazette.pagefit import MAX_CHANGE
+from gazette.pagestyle import PageMetrics
 from gazette.render_pdf import PAGE_STYLES
 
+from .conftest import PROJECT
 from .pdflines import Line, read_lines
 
-PRINTED_DRIFT = {"2020年1-8月份银川市主要经济指标完成情况": -1}
+PRINTED_DRIFT: dict[str, int] = {}
 """Notices of 2020-07 that do not start on the page the printed 目录 gives (printed_page), and
-by how many pages. Every other notice starts on its printed page: 17 of 18, one of them
-(银政办发〔2020〕78号, and with it 银政干发〔2020〕19号) by the page fitting of gazette.pagefit."""
+by how many pages. Every notice starts on its printed page: 18 of 18, two of them
+(银政办发〔2020〕78号, and with it 银政干发〔2020〕19号) by the page fitting of gazette.pagefit,
+and the indicator table because the 大事记 before it is set in two columns of 小四 over four
+pages, as printed (page.chronicle_columns, chronicle_pt, chronicle_line_pt)."""
 FITTED = {"银政办发〔2020〕77号": 15.9}
 """The leading (pt) page fitting gives the notice before a late one."""
 
 NO_LINE_START = set("，。、；：？！）》」』】〕…’”")
 NO_LINE_END = set("（《「『【〔“‘")
 BODY_FONTS = {"GzFang", "GzHei", "GzKai"}
+YINCHUAN: PageMetrics = next(g.page for g in PROJECT.gazettes if g.id == "yinchuan")
 MM = 72 / 25.4
 
 
@@ -39,24 +44,40 @@ def _edges(page: int, width: float) -> tuple[float, float]:
     return left * MM, width - right * MM
 
 
+def _columns(line: Line, width: float, chronicle: PageMetrics) -> tuple[float, float, float]:
+    """(left edge, right edge, leading) of the column a body line is set in: the page's text
+    block, or one of a 大事记's columns (page.chronicle_columns, a gap of 2 em)."""
+    left, right = _edges(line.page, width)
+    if line.size != chronicle.chronicle_pt:
+        return left, right, PAGE_STYLES["gazette"].line_pt
+    column = (right - left - 2 * line.size) / 2
+    if line.x0 > left + column:
+        left = right - column
+    else:
+        right = left + column
+    return left, right, chronicle.chronicle_line_pt
+
+
 def _body_lines(lines: list[Line], sizes) -> list[tuple[Line, Line | None, float, float]]:
-    """(line, next line on the page, left edge, right edge) for body-text lines."""
+    """(line, next line of its column on the page, left edge, right edge) for body text,
+    大事记 columns included."""
     m = PAGE_STYLES["gazette"]
     out = []
     for i, line in enumerate(lines):
-        if line.page < 4 or line.size != m.body_pt or line.fonts[0] not in BODY_FONTS:
+        if (line.page < 4 or line.size not in (m.body_pt, YINCHUAN.chronicle_pt)
+                or line.fonts[0] not in BODY_FONTS):
             continue
-        nxt = lines[i + 1] if i + 1 < len(lines) and lines[i + 1].page == line.page else None
-        left, right = _edges(line.page, sizes[line.page][0])
-        out.append((line, nxt, left, right))
+        left, right, leading = _columns(line, sizes[line.page][0], YINCHUAN)
+        nxt = next((n for n in lines[i + 1:] if n.page == line.page
+                    and left - 0.3 <= n.x0 < right and n.top > line.top), None)
+        out.append((line, nxt, left, right, leading))
     return out
 
 
-def _continues(line: Line, nxt: Line | None, left: float) -> bool:
+def _continues(line: Line, nxt: Line | None, left: float, leading: float) -> bool:
     """The next line carries on the same paragraph: flush left, same size, one leading below."""
-    m = PAGE_STYLES["gazette"]
     return (nxt is not None and abs(nxt.x0 - left) < 0.3 and nxt.size == line.size
-            and abs(nxt.top - line.top - m.line_pt) < m.line_pt * MAX_CHANGE + 0.5
+            and abs(nxt.top - line.top - leading) < leading * MAX_CHANGE + 0.5
             and line.x0 >= left - 0.3)
 
 
@@ -78,7 +99,7 @@ def test_notices_start_on_their_printed_pages_exactly_as_calibrated(printed):
                 pdf.folios[index] - notice.meta.printed_page)
     assert all(n.meta.printed_page for n in result.issue.notices)
     assert drift == PRINTED_DRIFT
-    assert len(result.issue.notices) - len(drift) == 17
+    assert len(result.issue.notices) - len(drift) == 18
     assert {d.notice.meta.doc_number or d.notice.meta.title: d.pages
             for d in result.drifts} == drift
 
@@ -123,8 +144,8 @@ def _notice_pages(result, anchor: str) -> tuple[int, int]:
 def test_non_final_lines_end_flush_with_the_right_edge(printed):
     _result, lines, sizes = printed
     checked, ragged = 0, []
-    for line, nxt, left, right in _body_lines(lines, sizes):
-        if _continues(line, nxt, left):
+    for line, nxt, left, right, leading in _body_lines(lines, sizes):
+        if _continues(line, nxt, left, leading):
             checked += 1
             if abs(line.x1 - right) > 0.5:
                 ragged.append((line.page + 1, round(right - line.x1, 2), line.text[:20]))
@@ -150,11 +171,12 @@ def test_dashes_and_ellipses_are_never_split(printed):
 def test_no_paragraph_ends_with_a_lone_character(printed):
     _result, lines, sizes = printed
     lone = []
-    for line, nxt, left, _right in _body_lines(lines, sizes):
-        previous = lines[lines.index(line) - 1] if lines.index(line) else None
-        is_last = not _continues(line, nxt, left)
-        continued_from = previous is not None and previous.page == line.page and _continues(
-            previous, line, left)
+    body = _body_lines(lines, sizes)
+    previous_of = {id(nxt): line for line, nxt, *_ in body if nxt is not None}
+    for line, nxt, left, _right, leading in body:
+        previous = previous_of.get(id(line))
+        is_last = not _continues(line, nxt, left, leading)
+        continued_from = previous is not None and _continues(previous, line, left, leading)
         core = re.sub(r"[\W_]", "", line.text)
         if is_last and continued_from and len(core) < 2:
             lone.append((line.page + 1, line.text))
@@ -239,3 +261,23 @@ def test_no_two_full_width_marks_in_a_row_stand_at_full_width(printed):
                     full.append((line.page + 1, a[0] + b[0], line.text[:20]))
     assert checked > 100
     assert not full, full[:10]
+
+
+def test_the_chronicle_is_set_as_printed_in_two_columns_over_four_pages(printed):
+    """The printed 2020-07 sets its 大事记 in two columns over pages 64–67 (its extracted text
+    breaks mid-paragraph seven times); config page.chronicle_* reproduce that, which brings the
+    indicator table after it to its printed page 68."""
+    result, lines, sizes = printed
+    assert YINCHUAN.chronicle_columns == 2
+    chronicle = next(n for n in result.issue.notices if n.meta.kind == "chronicle")
+    first, last = _notice_pages(result, chronicle.anchor)
+    assert last - first + 1 == 4
+    for page in range(first - 1, last):
+        text = [ln for ln in lines if ln.page == page and ln.size == YINCHUAN.chronicle_pt
+                and ln.fonts[0] in BODY_FONTS]
+        sides = {_columns(ln, sizes[page][0], YINCHUAN)[0] for ln in text}
+        assert len(sides) == 2, page + 1
+        left_column = [ln for ln in text if ln.x0 < min(sides) + 40]
+        right_column = [ln for ln in text if ln.x0 >= max(sides) - 0.3]
+        assert all(ln.x1 < max(sides) - YINCHUAN.chronicle_pt for ln in left_column), page + 1
+        assert len(left_column) > 5 and len(right_column) > 5, page + 1
