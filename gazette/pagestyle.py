@@ -42,6 +42,10 @@ class PageMetrics:
     """Type size of a 大事记; 0 keeps the body size."""
     chronicle_line_pt: float = 0
     """Leading of a 大事记; 0 keeps the body leading."""
+    punctuation_squeeze: bool = True
+    """标点挤压 before expansion: a line takes one more unit by compressing its single marks
+    instead of being letter-spaced (gazette.typography). Off where it would move notices off
+    the pages of the printed issue being reproduced."""
 
     @property
     def text_width_pt(self) -> float:

@@ -262,6 +262,8 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
     allowed = tuple(p.resolve() for p in (config.layouts_dir, config.fonts_dir, config.content_dir))
     refused: list[str] = []
     font_config = font_config or FontConfiguration()
+    # read by gazette.typography's line breaking, for this layout only
+    font_config.gazette_squeeze = config.page.punctuation_squeeze
     warnings = _CaptureWarnings()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(warnings)

@@ -76,6 +76,178 @@ def install_cjk_justification() -> None:
 
     justify_line._gazette = True
     inline.justify_line = justify_line
+    _install_squeeze(inline)
+
+
+SQUEEZE_CLOSING = set("，。、；：！）》」』】〕”’")
+SQUEEZE_OPENING = set("（《「『【〔“‘")
+"""Single full-width marks that may give up to half an em so that a line takes one more unit
+instead of being letter-spaced (clreq: compress before expanding). Closing marks give up their
+right half, opening marks their left half: in every bundled font the ink lies in the half
+that stays (？ is centred in Fandol Fang, Hei and Kai, so it is left out;
+tests/test_typography.py checks the fonts)."""
+SQUEEZE_LOOKAHEAD = 12
+"""Characters after a line's end searched for the next break opportunity."""
+
+
+def squeezable_marks(text: str, start: int, end: int) -> list[int]:
+    """Indices in ``text[start:end]`` of the marks that may be compressed: single marks (no
+    full-width mark beside them, since a pair is already set half width by the ``gw-pc`` of
+    :func:`compressible_marks`), with both neighbours inside ``text``, and no opening mark at
+    ``start``, which may begin the line."""
+    marks = FULL_WIDTH_OPENING | FULL_WIDTH_CLOSING
+    found = []
+    for k in range(max(start, 1), min(end, len(text) - 1)):
+        char = text[k]
+        if char in SQUEEZE_CLOSING or (char in SQUEEZE_OPENING and k > start):
+            if text[k - 1] not in marks and text[k + 1] not in marks:
+                found.append(k)
+    return found
+
+
+def _install_squeeze(inline) -> None:
+    """Line breaking that compresses punctuation before a line is letter-spaced.
+
+    When WeasyPrint ends a line inside a justified text box and the next unbreakable unit (by
+    Pango's breaks, which carry 禁则) would fit if the line's single marks
+    (:func:`squeezable_marks`) each gave up at most half an em, the line takes that unit and
+    its marks (not the one that ends the line, which keeps the right edge straight) share
+    the shortfall evenly; the text box then measures exactly the line's width,
+    so :func:`justify_document` adds no letter-spacing to it. The marks are narrowed where the
+    text is drawn, in the glyph positions of the text box's Pango line: no character is added.
+    Patches ``layout.inline.split_text_box`` and ``text.line_break.Layout`` (pinned version).
+    A layout whose FontConfiguration has ``gazette_squeeze = False`` is left as WeasyPrint
+    breaks it (config ``page.punctuation_squeeze``, set by gazette.render_pdf).
+    """
+    from weasyprint.text import line_break
+
+    original = inline.split_text_box
+
+    def split_text_box(context, box, available_width, skip, is_line_start=True):
+        result = original(context, box, available_width, skip, is_line_start)
+        new_box, resume, preserved = result
+        if new_box is None or resume is None or preserved or \
+                box.style["white_space"] != "normal" or box.style["text_align_all"] != "justify" \
+                or not getattr(box.style.font_config, "gazette_squeeze", True):
+            return result
+        return _squeezed_split(original, context, box, available_width, skip or 0,
+                               is_line_start, new_box, resume) or result
+
+    split_text_box._gazette = True
+    inline.split_text_box = split_text_box
+
+    layout_class = line_break.Layout
+    reactivate, get_first_line = layout_class.reactivate, layout_class.get_first_line
+
+    def reactivate_squeezed(self, style):
+        reactivate(self, style)
+        if getattr(self, "gazette_squeeze", None):
+            self.gazette_pending = True
+
+    def get_first_line_squeezed(self):
+        line, index = get_first_line(self)
+        if getattr(self, "gazette_pending", False):
+            self.gazette_pending = False
+            _narrow_glyphs(line, self.gazette_squeeze)
+        return line, index
+
+    layout_class.reactivate = reactivate_squeezed
+    layout_class.get_first_line = get_first_line_squeezed
+
+
+def _squeezed_split(original, context, box, available_width, skip, is_line_start, new_box,
+                    resume):
+    """The split of ``box`` that takes the next unit by compressing marks, or None."""
+    from weasyprint.text.ffi import TO_UNITS
+
+    text = box.text
+    encoded = text.encode()
+    start = len(encoded[:skip].decode())
+    end = len(encoded[:resume].decode())
+    half = box.style["font_size"] / 2
+    probe = text[start:end + SQUEEZE_LOOKAHEAD + 1]
+    marks = squeezable_marks(text, start, start + len(probe) - 1)
+    if not marks or available_width - new_box.width + half * len(marks) < half:
+        return None
+    widths, breaks = _prefix_widths(probe, box.style, context)
+    best = None
+    for position in range(end - start + 1, len(probe)):
+        if not breaks[position]:
+            continue
+        count = sum(1 for k in marks if k < start + position - 1)
+        if widths[position] - half * count > available_width:
+            break
+        best = position
+    if best is None:
+        return None
+    squeezed = original(context, box, widths[best] + 0.1, skip, is_line_start)
+    line_box, line_resume, preserved = squeezed
+    if line_box is None or preserved or line_resume != len(text[:start + best].encode()) or \
+            line_box.pango_layout.text != text[start:start + best]:
+        return None
+    chosen = [k for k in marks if k < start + best - 1]
+    need = line_box.width - available_width
+    if need <= 0 or need > half * len(chosen):
+        return None
+    units = int(need / len(chosen) * TO_UNITS) + 1
+    line_text = line_box.pango_layout.text
+    line_box.pango_layout.gazette_squeeze = {
+        len(line_text[:k - start].encode()): (units, text[k] in SQUEEZE_OPENING)
+        for k in chosen}
+    line_box.width -= units * len(chosen) / TO_UNITS
+    return squeezed
+
+
+def _prefix_widths(text: str, style, context) -> tuple[list[float], list[bool]]:
+    """The width (px) of every prefix of ``text`` set on one line, and whether a line may
+    break before each character (Pango's line-break attributes)."""
+    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+    from weasyprint.text.line_break import create_layout
+
+    layout = create_layout(text, style, context, None, 0)
+    line, _ = layout.get_first_line()
+    advance: dict[int, int] = {}
+    run = line.runs
+    while run != ffi.NULL:
+        item = run.data
+        glyphs = item.glyphs
+        offset = item.item.offset
+        for i in range(glyphs.num_glyphs):
+            byte = offset + glyphs.log_clusters[i]
+            advance[byte] = advance.get(byte, 0) + glyphs.glyphs[i].geometry.width
+        run = run.next
+    attrs = pango.pango_layout_get_log_attrs_readonly(layout.layout, ffi.new("int *"))
+    widths, breaks, total, byte = [0.0], [False], 0, 0
+    for index, char in enumerate(text):
+        total += advance.get(byte, 0)
+        byte += len(char.encode())
+        widths.append(total * FROM_UNITS)
+        breaks.append(bool(attrs[index + 1].is_line_break))
+    layout.deactivate()
+    return widths, breaks
+
+
+def _narrow_glyphs(line, squeeze: dict[int, tuple[int, bool]]) -> None:
+    """Take the compression off the glyphs of a drawn line: a closing mark loses width on its
+    right, an opening mark on its left (its glyph drawn further left by as much)."""
+    from weasyprint.text.ffi import ffi
+
+    run = line.runs
+    while run != ffi.NULL:
+        item = run.data
+        glyphs = item.glyphs
+        offset = item.item.offset
+        for i in range(glyphs.num_glyphs):
+            found = squeeze.get(offset + glyphs.log_clusters[i])
+            if found is None:
+                continue
+            units, opening = found
+            geometry = glyphs.glyphs[i].geometry
+            geometry.width -= units
+            if opening:
+                # draw/text.py turns x_offset into a text-space shift of x_offset / 1000 px
+                geometry.x_offset -= round(units * 1000 / 1024)
+        run = run.next
 
 
 MAX_STRETCH_EM = 6.0
@@ -89,7 +261,8 @@ def justify_document(document, stats: dict[str, float] | None = None) -> int:
     The free space is spread evenly between all characters through letter-spacing, so no
     character is inserted and extracted text stays clean. Returns the number of lines set;
     ``stats`` (if given) counts ``lines`` (Chinese lines to justify), ``expanded`` (lines that
-    got letter-spacing) and ``extra_em`` (the space added, in em of each line's font).
+    got letter-spacing), ``extra_em`` (the space added, in em of each line's font) and
+    ``squeezed`` (lines that took one more unit by compressing marks, :func:`_install_squeeze`).
     """
     from weasyprint.formatting_structure import boxes
 
@@ -122,6 +295,9 @@ def justify_document(document, stats: dict[str, float] | None = None) -> int:
             continue
         if stats is not None:
             stats["lines"] = stats.get("lines", 0) + 1
+            if any(getattr(getattr(box, "pango_layout", None), "gazette_squeeze", None)
+                   for box in line.descendants()):
+                stats["squeezed"] = stats.get("squeezed", 0) + 1
         right = max((c.position_x + c.margin_width() for c in line.children
                      if c.is_in_normal_flow()), default=None)
         if right is None:

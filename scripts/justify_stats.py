@@ -3,10 +3,13 @@
 
     .venv/bin/python scripts/justify_stats.py [GAZETTE/ISSUE ...]
 
-For each issue the print HTML is built once, then laid out twice with WeasyPrint: as built
-(one mark of every pair of full-width punctuation marks set half width, ``span.gw-pc``) and
-with those spans removed (every mark full width, as before the compression). It reports the
-share of lines that needed expansion and the mean expansion per line, in em.
+For each issue the print HTML is built once (without page fitting), then laid out three times
+with WeasyPrint: with no compression at all (the ``span.gw-pc`` of paired marks removed, single
+marks never compressed), with paired marks only (``gw-pc``), and as built (paired marks, and
+single marks compressed when that lets a line take one more unit instead of being
+letter-spaced, whatever the issue's page.punctuation_squeeze says). It reports the share of
+lines that needed expansion, the mean expansion per line in em, and the lines that took a unit
+by compression.
 """
 
 from __future__ import annotations
@@ -28,13 +31,18 @@ from gazette.typography import install_cjk_justification, justify_document  # no
 COMPRESSED = re.compile(r'<span class="gw-pc">(.)</span>')
 
 
-def measure(html: str, base: Path) -> dict[str, float]:
+def measure(html: str, base: Path, squeeze: bool) -> dict[str, float]:
     from weasyprint import HTML
 
+    from weasyprint.text.fonts import FontConfiguration
+
     install_cjk_justification()
-    document = HTML(string=html, base_url=str(base) + "/").render()
-    stats: dict[str, float] = {}
+    fonts = FontConfiguration()
+    fonts.gazette_squeeze = squeeze
+    document = HTML(string=html, base_url=str(base) + "/").render(font_config=fonts)
+    stats: dict[str, float] = {"squeezed": 0}
     justify_document(document, stats)
+    stats["pages"] = len(document.pages)
     return stats
 
 
@@ -49,16 +57,19 @@ def main(keys: list[str]) -> None:
         if issue is None:
             print(f"{target}: 有错误，跳过")
             continue
-        html = render_print_html(issue, config)
+        html = render_print_html(issue, config.with_layout(dict(issue.meta.layout)))
         base = issue.path.resolve()
-        after = measure(html, base)
-        before = measure(COMPRESSED.sub(r"\1", html), base)
-        pairs = len(COMPRESSED.findall(html))
-        for name, stats in (("before", before), ("after", after)):
+        none = measure(COMPRESSED.sub(r"\1", html), base, squeeze=False)
+        pairs = measure(html, base, squeeze=False)
+        built = measure(html, base, squeeze=True)
+        for name, stats in (("no compression", none), ("paired marks", pairs),
+                            ("paired + single", built)):
             share = stats["expanded"] / stats["lines"]
             print(f"{target} {name}: {stats['expanded']}/{stats['lines']} lines expanded "
-                  f"({share:.1%}), {stats['extra_em'] / stats['expanded']:.2f} em added per line")
-        print(f"{target}: {pairs} marks set half width")
+                  f"({share:.1%}), {stats['extra_em'] / stats['expanded']:.2f} em added per line, "
+                  f"{stats['squeezed']} lines took a unit by compressing marks, "
+                  f"{stats['pages']} pages")
+        print(f"{target}: {len(COMPRESSED.findall(html))} paired marks set half width")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ it, a made-up gazette built from configuration alone, addressing and archive rul
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -167,12 +168,71 @@ def test_no_signature_stands_on_a_page_without_body_text(issue_pdf):
     """GB/T 9704: the signature and date share a page with at least two lines of the text,
     in one column and in two (where the signature ends the last column)."""
     config, result, _, _, _ = issue_pdf
-    lines, _sizes = read_lines(result.pdf_path)
+    lines = printed_lines(result.pdf_path)
     metrics = config.with_layout(dict(result.issue.meta.layout)).page
     issuers = pagechecks.issuer_lines(result.issue)
     dates = [ln for ln in lines if pagechecks.DATE_LINE.fullmatch(ln.text)]
     assert len(dates) >= 5
     assert not pagechecks.lonely_signatures(lines, metrics, issuers)
+
+
+@functools.cache
+def printed_lines(path: Path) -> list:
+    """The PDF's lines with character positions (pdfminer), read once per issue."""
+    return read_lines(path)[0]
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+SQUEEZE_MIN = {"dawukou/2021-08": 1500}
+"""Lines that took one more unit by compressing single marks, at least, in the issues that have
+page.punctuation_squeeze on (measured: README, 标点挤压); the others have none."""
+
+
+def test_lines_compress_single_marks_instead_of_letter_spacing(issue_pdf):
+    """标点挤压 before expansion, read back from the PDF: a mark standing alone (no full-width mark
+    beside it) is narrower than an em only on a line whose characters are set exactly an em
+    apart, that is a line that took one more unit by compressing its marks and got no
+    letter-spacing; each such mark gives up at most half an em, and never the line's last.
+    An issue with page.punctuation_squeeze off has no such line."""
+    from gazette.typography import FULL_WIDTH_CLOSING, FULL_WIDTH_OPENING
+
+    config, result, _, _, _ = issue_pdf
+    marks = FULL_WIDTH_OPENING | FULL_WIDTH_CLOSING
+    squeezed, both, too_much = 0, [], []
+    for line in printed_lines(result.pdf_path):
+        chars, size = line.chars, line.size
+        han = [b[1] - a[1] for a, b in zip(chars, chars[1:], strict=False)
+               if _is_han(a[0]) and _is_han(b[0])]
+        if len(han) < 3 or len(chars) < 8:
+            continue
+        # min: pdfminer may drop a character, and a gap (第一条　) is not letter-spacing
+        spaced = min(han) > size + 0.02 * size
+        gives = []
+        for i in range(1, len(chars) - 2):
+            before, char, after = chars[i - 1], chars[i], chars[i + 1]
+            if char[0] not in marks or before[0] in marks or after[0] in marks:
+                continue
+            if not (_is_han(before[0]) and _is_han(after[0])):
+                continue
+            pitch = char[1] - before[1] if char[0] in FULL_WIDTH_OPENING else after[1] - char[1]
+            if pitch < size - 0.02 * size:
+                gives.append(size - pitch)
+        if not gives:
+            continue
+        squeezed += 1
+        if spaced:
+            both.append((line.page + 1, line.text[:20]))
+        if max(gives) > size / 2 + 0.02 * size:
+            too_much.append((line.page + 1, line.text[:20], round(max(gives) / size, 2)))
+    if config.page.punctuation_squeeze:
+        assert squeezed >= SQUEEZE_MIN[f"{config.id}/{result.issue.meta.key}"]
+    else:
+        assert squeezed == 0
+    assert not both, both[:10]
+    assert not too_much, too_much[:10]
 
 
 ON_PRINTED_PAGE = {"yinchuan/2020-07": 18, "xixia/2023-02": 13}

@@ -20,7 +20,7 @@ def test_weasyprint_is_the_version_the_patch_was_written_for():
     assert weasyprint.__version__ == WEASYPRINT_VERSION
 
 
-def _render(tmp_path, body: str):
+def _render(tmp_path, body: str, stats: dict | None = None):
     install_cjk_justification()
     html = f"""<html lang="zh-CN"><style>
     @font-face {{ font-family: F; src: url({FANG.as_uri()}); }}
@@ -29,7 +29,7 @@ def _render(tmp_path, body: str):
     p {{ margin: 0 0 6pt; text-align: justify; text-indent: 2em; }}
     </style>{body}</html>"""
     document = weasyprint.HTML(string=html).render()
-    justified = justify_document(document)
+    justified = justify_document(document, stats)
     path = tmp_path / "t.pdf"
     document.write_pdf(path)
     return path, justified
@@ -39,10 +39,12 @@ def test_chinese_lines_are_justified_without_inserting_characters(tmp_path):
     text = ("今年以来，全市工业企业认真贯彻落实国家和自治区加快推动工业转型升级各项政策，扎实推进"
             "技改投入、节能降耗、科技创新、提升产业链供应链水平等各项工作，为工业经济高质量发展"
             "积蓄了力量。PPI同比下降2.9%，CPI上涨2.4%。")
-    path, justified = _render(tmp_path, f"<p>{text}</p>")
+    stats: dict[str, float] = {}
+    path, justified = _render(tmp_path, f"<p>{text}</p>", stats)
     lines, _ = read_lines(path)
     right = 120 / 25.4 * 72 - 10 / 25.4 * 72
-    assert justified == len(lines) - 1 >= 3
+    # each line is letter-spaced, or takes one more character by compressing its commas
+    assert justified + stats.get("squeezed", 0) == len(lines) - 1 >= 3
     for line in lines[:-1]:
         assert abs(line.x1 - right) < 0.5, line.text
     assert lines[-1].x1 < right - 10
@@ -98,3 +100,66 @@ def test_web_titles_offer_breaks_only_between_words_and_never_against_the_rules(
     assert "办公室" in words and "印发" in words
     assert not any(w.endswith(("《", "“")) for w in words[:-1])
     assert not any(w.startswith(("》", "”", "，")) for w in words[1:])
+
+
+def test_a_line_takes_one_more_unit_by_compressing_its_single_marks(tmp_path):
+    """标点挤压 before expansion: 甲乙，丙丁，戊己庚 leaves an em free in a 10-em measure and the next
+    unit 辛， needs two; the line's two commas give up half an em each instead, the line is not
+    letter-spaced, and its last mark keeps its width. The next paragraph's first line cannot
+    take 辛“壬 (three ems) with two marks, so it is letter-spaced as before."""
+    first = "甲乙，丙丁，戊己庚辛，壬癸子丑寅卯辰巳午未申酉戌亥一二三四五六"
+    second = "（甲乙）丙丁戊己庚辛“壬癸”子丑寅卯辰巳午未申酉"
+    install_cjk_justification()
+    html = f"""<html lang="zh-CN"><style>
+    @font-face {{ font-family: F; src: url({FANG.as_uri()}); }}
+    @page {{ size: 120mm 200mm; margin: 10mm; }}
+    body {{ margin: 0; font: 10pt/1.6 F; }}
+    p {{ margin: 0 0 6pt; text-align: justify; width: 10em; }}
+    </style><p>{first}</p><p>{second}</p></html>"""
+    document = weasyprint.HTML(string=html).render()
+    stats: dict[str, float] = {}
+    justify_document(document, stats)
+    path = tmp_path / "t.pdf"
+    document.write_pdf(path)
+    lines, _ = read_lines(path)
+    right = 10 / 25.4 * 72 + 100
+
+    def pitches(line):
+        return [round(b[1] - a[1], 1) for a, b in zip(line.chars, line.chars[1:], strict=False)]
+
+    assert lines[0].text == "甲乙，丙丁，戊己庚辛，"
+    assert pitches(lines[0]) == [10.0, 10.0, 5.0, 10.0, 10.0, 5.0, 10.0, 10.0, 10.0, 10.0]
+    assert abs(lines[0].chars[-1][1] + 10 - right) < 0.05, "the last comma keeps its em"
+    assert lines[3].text == "（甲乙）丙丁戊己庚"
+    assert all(abs(p - 11.25) < 0.1 for p in pitches(lines[3])), "no unit fits: letter-spaced"
+    assert lines[4].text == "辛“壬癸”子丑寅卯辰巳", "opening marks give up their left half"
+    assert pitches(lines[4])[:5] == [5.0, 10.0, 10.0, 10.0, 5.0]
+    assert stats["squeezed"] == 2 and stats["expanded"] == 1
+    extracted = "".join(PdfReader(path).pages[0].extract_text().split())
+    assert extracted == first + second
+
+
+def test_compressed_marks_keep_their_ink_in_the_half_that_stays():
+    """Every bundled font draws each compressible mark an em wide with its ink inside the half
+    it keeps (the right half of an opening mark, the left half of a closing one)."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    from gazette.typography import SQUEEZE_CLOSING, SQUEEZE_OPENING
+
+    fonts = sorted((ROOT / "fonts").glob("Fandol*.otf")) + [
+        ROOT / "fonts" / "NotoSerifCJKsc-Fallback.otf"]
+    assert len(fonts) == 7
+    for path in fonts:
+        font = TTFont(path)
+        glyphs, cmap, em = font.getGlyphSet(), font.getBestCmap(), font["head"].unitsPerEm
+        for mark in SQUEEZE_OPENING | SQUEEZE_CLOSING:
+            name = cmap[ord(mark)]
+            pen = BoundsPen(glyphs)
+            glyphs[name].draw(pen)
+            left, _, right, _ = pen.bounds
+            assert font["hmtx"][name][0] == em, (path.name, mark)
+            if mark in SQUEEZE_OPENING:
+                assert left >= em / 2, (path.name, mark)
+            else:
+                assert right <= em / 2, (path.name, mark)
