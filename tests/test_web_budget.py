@@ -4,8 +4,9 @@ Chromium with a cold cache on the site `gazette build` published (the session's 
 The heaviest page is found in the build (most distinct characters), never named. Two readers:
 one whose computer has a 仿宋 font (every Chinese Windows has FangSong), who must stay within
 the 300 KB budget; and this machine, which has no Chinese font at all and downloads every glyph
-of the bundled fonts: there the longest notices are over the budget (README gives the figures),
-and the test holds them to the measured cost so that it cannot silently grow.
+of the bundled fonts. There a notice's blocks are laid out only as the reader nears them, and
+the font pieces their text needs load then: the first visit is measured as it opens, and again
+after scrolling to the end (README gives the figures; the budget is not met, see the ceilings).
 """
 
 from __future__ import annotations
@@ -24,13 +25,17 @@ from gazette.sitepaths import site_dir
 from gazette.webfonts import LOCAL_FIRST, role_texts
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
-from .test_html_edition import SLOW_4G, _cold_visit
+from .test_html_edition import LAYOUT_SHIFT_JS, SLOW_4G, _cold_visit, _scroll_to_the_end
 
 BUDGET = 300_000
 """Issue 14's budget for a notice page, cold cache."""
-WITHOUT_CHINESE_FONTS = 560_000
-"""Not the budget: the heaviest page measured without any Chinese system font (527 KB,
-银党办〔2020〕61号) plus 6 %, so a regression shows; README states the budget is missed there."""
+FIRST_VISIT = 350_000
+"""Not the budget: opening the heaviest notice of an issue without any Chinese system font,
+375 px wide, Slow 4G, measured 314–330 KB (was 502–533 KB before the lazy layout), plus ~6 %
+so a regression shows; README states the 300 KB budget is missed there."""
+FIRST_VISIT_WITH_A_TABLE = 600_000
+"""The same for a notice with a big table (大武口 石大政办发〔2021〕58号, 556 KB): a table is one
+block to the browser, laid out whole once its top is near, so its pieces all load at once."""
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -40,8 +45,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def heaviest(bundled_build):
-    """(site address, page path, the build's estimate of its cost) for the notice page of this
-    issue that shows the most distinct characters, served from the published site."""
+    """(site address, page path, the build's estimate of reading it whole, its HTML) for the
+    notice page of this issue that shows the most distinct characters, served from the
+    published site."""
     config, result, _diags = bundled_build
     site = result.site
     edition = SiteIssue(result.issue, PrintEdition(None))
@@ -54,7 +60,8 @@ def heaviest(bundled_build):
         _QuietHandler, directory=str(site_dir(config))))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/", page, site.page_costs[page]
+    yield (f"http://127.0.0.1:{server.server_port}/", page, site.page_costs[page],
+           site.files[page].decode("utf-8"))
     server.shutdown()
     server.server_close()
 
@@ -89,7 +96,7 @@ def fangsong_machine(browser, tmp_path_factory):
 
 def test_the_heaviest_notice_fits_the_budget_where_the_reader_has_a_fangsong(
         fangsong_machine, heaviest):
-    base_url, page, _cost = heaviest
+    base_url, page, _cost, _html = heaviest
     url = base_url + page.removesuffix("index.html")
     transferred, _shift = _cold_visit(fangsong_machine, url, 1280)
     assert transferred <= BUDGET, (page, transferred)
@@ -113,12 +120,36 @@ def test_the_heaviest_notice_fits_the_budget_where_the_reader_has_a_fangsong(
                              for name in fonts), fonts
 
 
-def test_the_heaviest_notice_without_chinese_fonts_costs_what_the_build_says(browser, heaviest):
-    """This machine has no Chinese font: every glyph comes from the bundled fonts. The text
-    must not jump when they arrive on Slow 4G, and the download is what the build reports."""
-    base_url, page, cost = heaviest
-    transferred, shift = _cold_visit(browser, base_url + page.removesuffix("index.html"), 375,
-                                     SLOW_4G)
-    assert shift <= 0.05
-    assert cost <= transferred <= cost + 20_000
-    assert transferred <= WITHOUT_CHINESE_FONTS, (page, transferred)
+def test_the_heaviest_notice_without_chinese_fonts_loads_as_the_reader_scrolls(browser, heaviest):
+    """This machine has no Chinese font: every glyph comes from the bundled fonts. Opening the
+    page downloads what its first screens show; reading on to the end downloads the rest, in
+    all what the build reports. The text must not jump, on opening or while scrolling."""
+    base_url, page, cost, html = heaviest
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    view = context.new_page()
+    view.add_init_script(LAYOUT_SHIFT_JS)
+    cdp = context.new_cdp_session(view)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+    transferred = []
+    cdp.on("Network.loadingFinished", lambda event: transferred.append(event["encodedDataLength"]))
+    try:
+        view.goto(base_url + page.removesuffix("index.html"), timeout=60_000)
+        view.evaluate("document.fonts.ready")
+        view.wait_for_load_state("networkidle", timeout=60_000)
+        first, opening_shift = sum(transferred), view.evaluate("window.__cls")
+        _scroll_to_the_end(view)
+        whole, shift = sum(transferred), view.evaluate("window.__cls")
+        failed = view.evaluate("[...document.fonts].filter(f => f.status === 'error')"
+                               ".map(f => f.family)")
+    finally:
+        context.close()
+    assert all(family.startswith("GzLocal") for family in failed), failed
+    assert opening_shift <= 0.05 and shift <= 0.05, (opening_shift, shift)
+    assert cost <= whole <= cost + 20_000, (page, whole, cost)
+    if 'class="gw-table-block' in html:
+        assert first <= FIRST_VISIT_WITH_A_TABLE, (page, first)
+    else:
+        assert first <= FIRST_VISIT, (page, first)
+        assert whole - first >= 100_000, (page, first, whole)  # the lazy layout defers weight
