@@ -43,7 +43,7 @@ from .sitepaths import PLACES_FILE, SITE_FOLDER, site_dir, site_folder  # noqa: 
 from .templates import edition_environment, web_helpers
 from .typography import WORD_CACHE, word_cache_file
 from .webdoc import shape_notice
-from .webfonts import (LAZY_BLOCKS, WEB_ROLES, FontSet, cache_dir, font_stacks, preview_css, role_order,
+from .webfonts import (WEB_ROLES, FontSet, cache_dir, font_stacks, lay_out_lazily, preview_css,
                        subset_font, subset_site, visible)
 
 SEARCH_PAGE = "search/index.html"
@@ -266,10 +266,12 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
         files[f"assets/{asset}"] = (config.layouts_dir / "html" / asset).read_bytes()
     files["robots.txt"] = _robots(config)
     files["assets/site.css"] = renderer.env.get_template("html/site.css.j2").render(
-        roles=WEB_ROLES, stacks=font_stacks(config), lazy=LAZY_BLOCKS).encode("utf-8")
+        roles=WEB_ROLES, stacks=font_stacks(config)).encode("utf-8")
     font_set = None
     if fonts == "subset":
-        page_chars = {path: role_order(text) for path, text in html.items()}
+        page_chars = {}
+        for path, text in html.items():
+            html[path], page_chars[path] = lay_out_lazily(text)
         search_chars = _search_chars(page_chars[SEARCH_PAGE], docs, script.decode("utf-8"))
         font_set = subset_site(config, page_chars, SEARCH_PAGE, search_chars)
         files["assets/fonts.css"] = font_set.css("fonts/").encode("utf-8")
