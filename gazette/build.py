@@ -35,7 +35,8 @@ class SiteSummary:
     folder: str
     pages: int
     notice_costs: tuple[int, ...]
-    """Bytes a first visit of each notice page downloads, smallest first."""
+    """Bytes reading each notice page to the end downloads (cold cache), smallest first; opening
+    it downloads only what its first screens show."""
     index_bytes: int
 
     def as_json(self) -> dict:

@@ -259,7 +259,7 @@ def _echo_site(site) -> None:
         return f"{size / 1024:.0f} KB"
 
     costs = site.notice_costs
-    cost = f"公文页面首次打开 {kb(costs[0])}–{kb(costs[-1])}（含字体），" if costs else ""
+    cost = f"公文页面读到底 {kb(costs[0])}–{kb(costs[-1])}（含字体；打开时只下载前几屏所需），" if costs else ""
     click.echo(f"网页版：{site.folder}/，{site.pages} 个页面；{cost}"
                f"搜索索引 {kb(site.index_bytes)}")
 
