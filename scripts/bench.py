@@ -24,7 +24,8 @@ the typesetting engine (target ≤ 1.10).
   .render(font_config=FontConfiguration()).write_pdf(<same options>)``, with gazette's CJK
   justification installed (it is part of layout: ``install_cjk_justification()``, and
   ``justify_document(document)`` after ``render()`` when gazette.typography has it, as
-  gazette.render_pdf does). ``gazette/typography.py`` is loaded on its own, so none of
+  gazette.render_pdf does; the FontConfiguration carries the issue's
+  ``page.punctuation_squeeze`` as render_pdf's does). ``gazette/typography.py`` is loaded on its own, so none of
   gazette's other imports are counted on this side. The PDF is written as the same tagged
   PDF/A-3a (``pdf_variant``) as the build's, since the structure tree is WeasyPrint's work on
   the same HTML; only the attached sources and manifest are left out.
@@ -104,9 +105,11 @@ logger = logging.getLogger("weasyprint")
 logger.addHandler(Capture(logging.WARNING))
 html = Path(job["html"]).read_text(encoding="utf-8")
 t1 = time.perf_counter()
+fonts = FontConfiguration()
+fonts.gazette_squeeze = job["squeeze"]  # page.punctuation_squeeze, as render_pdf sets it
 document = HTML(string=html, base_url=job["base_url"],
                 url_fetcher=ProjectFetcher(allowed_protocols=("file",))).render(
-    font_config=FontConfiguration())
+    font_config=fonts)
 if hasattr(typography, "justify_document"):  # post-layout CJK justification, as render_pdf
     typography.justify_document(document)
     patch_source += " + justify_document"
@@ -167,14 +170,18 @@ def weasyprint_job(key: str | None, root: Path = ROOT) -> tuple[str, dict]:
     from gazette.archive import PDF_VARIANT
     from gazette.config import load_project
     from gazette.content import resolve_issue
-    from gazette.diagnostics import GazetteError
+    from gazette.diagnostics import Diagnostics, GazetteError
+    from gazette.issue import load_issue
 
     try:
         config, issue_dir = resolve_issue(load_project(root / "config.yaml"), key)
     except GazetteError as exc:
         sys.exit(f"bench: {exc.diagnostic.format()}")
     key = config.issue_address(issue_dir.name)
+    issue = load_issue(config, issue_dir, Diagnostics())
+    printed = config.with_layout(dict(issue.meta.layout)) if issue is not None else config
     return key, {
+        "squeeze": printed.page.punctuation_squeeze,
         "root": str(ROOT),
         "typography": str(ROOT / "gazette" / "typography.py"),
         "html": str(config.output_dir / issue_dir.name / "print.html"),
