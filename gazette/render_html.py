@@ -542,7 +542,15 @@ def render_portal(project: Project) -> bytes:
             issues, key=lambda m: (m.year, m.number), reverse=True)})
     env = edition_environment(project.gazettes[0])
     template = env.get_template("html/portal.html")
-    draft = template.render(gazettes=gazettes, format_date=format_date, fonts={})
+    first = project.gazettes[0]
+    roots = [f"{config.id}/" for config in project.gazettes]
+    search = {"roots": roots, "stacks": font_stacks(first),
+              "search_js": (first.layouts_dir / "html" / "search.js").read_text(encoding="utf-8"),
+              # The fonts are the project's, so one site's shared slices serve all; each site's
+              # search slices cover the characters of its own notices.
+              "font_css": [f"{roots[0]}assets/fonts.css",
+                           *(f"{root}assets/fonts-search.css" for root in roots)]}
+    draft = template.render(gazettes=gazettes, format_date=format_date, fonts={}, **search)
     # The page is small and stands alone: its two fonts, cut to its own characters, are
     # embedded, so it never shows boxes on a computer without Chinese fonts.
     chars = "".join(sorted(visible(draft)))
@@ -550,7 +558,7 @@ def render_portal(project: Project) -> bytes:
              .decode("ascii")
              for role, path in (("song", project.gazettes[0].fonts.song),
                                 ("hei", project.gazettes[0].fonts.hei_bold))}
-    html = template.render(gazettes=gazettes, format_date=format_date, fonts=fonts)
+    html = template.render(gazettes=gazettes, format_date=format_date, fonts=fonts, **search)
     return html.encode("utf-8")
 
 

@@ -137,17 +137,22 @@ def bundled_build(request, whole_project):
     Kept by address: pytest sets a parametrised session fixture up again when the tests of
     a worker interleave its parameters, and a second build of unchanged inputs is only a
     reuse (gazette.buildcache) that carries no Issue."""
+    return build_bundled(request.param, whole_project)
+
+
+def build_bundled(address: str, whole_project: Path) -> tuple:
+    """(config, result, diagnostics) of one bundled issue, built once per session."""
     from gazette.content import resolve_issue
 
-    if request.param not in _BUNDLED_RESULTS:
+    if address not in _BUNDLED_RESULTS:
         project = load_project(whole_project / "config.yaml")
-        gazette, path = resolve_issue(project, request.param)
+        gazette, path = resolve_issue(project, address)
         diags = Diagnostics()
         result = build_issue(gazette, path.name, diags)
         assert result is not None, "\n".join(d.format() for d in diags)
-        _BUNDLED_RESULTS[request.param] = (gazette.with_layout(dict(result.issue.meta.layout)),
-                                           result, diags)
-    return _BUNDLED_RESULTS[request.param]
+        _BUNDLED_RESULTS[address] = (gazette.with_layout(dict(result.issue.meta.layout)),
+                                     result, diags)
+    return _BUNDLED_RESULTS[address]
 
 
 _BUNDLED_RESULTS: dict[str, tuple] = {}

@@ -7,6 +7,7 @@ import functools
 import json
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from gazette.config import ConfigError, load_project
 from gazette.content import all_issues
 
 from . import pagechecks
-from .conftest import BUNDLED, PROJECT, ROOT
+from .conftest import BUNDLED, PROJECT, ROOT, build_bundled
 from .pdflines import read_lines
 from .pdftext import PdfPages, squash
 
@@ -321,6 +322,76 @@ def test_madeup_gazette_has_its_own_site_and_the_portal_lists_it(madeup):
     assert {ord(c) for c in visible(text)} <= covered, "no character of the portal shows a box"
     assert (root / "build" / "site" / "qingshui" / "2019" / "4" / "index.html").is_file()
     assert "2019.NO.4" in output
+
+
+@pytest.fixture(scope="module")
+def portal(whole_project):
+    """The published sites of every bundled gazette and the portal above them
+    (build/site/index.html, as ``gazette build --all`` writes it), served over HTTP."""
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from gazette.render_html import render_portal
+
+    for address in BUNDLED:
+        build_bundled(address, whole_project)
+    site = whole_project / "build" / "site"
+    (site / "index.html").write_bytes(render_portal(load_project(whole_project / "config.yaml")))
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+def _results(page) -> list[tuple[str, str, str]]:
+    """(gazette label, link, title) of each result shown."""
+    page.wait_for_function("/找到|没有找到/.test(document.getElementById('search-status')"
+                           ".textContent)")
+    return page.eval_on_selector_all(".search-result", """items => items.map(li => [
+        li.querySelector('.result-gazette').textContent,
+        li.querySelector('a.result-title').getAttribute('href'),
+        li.querySelector('a.result-title').textContent])""")
+
+
+def test_the_portal_searches_every_gazette_together(browser, portal):
+    names = {g.name: g.id for g in PROJECT.gazettes}
+    page = browser.new_page()
+    try:
+        page.goto(portal)
+        page.fill("#search-q", "营商环境")
+        page.press("#search-q", "Enter")
+        results = _results(page)
+        labels = {label for label, _, _ in results}
+        assert len(labels) >= 2 and labels <= set(names), labels  # from several gazettes
+        for label, href, _title in results:  # each result links into its own gazette's site
+            assert href.startswith(f"{names[label]}/") and "?hl=" in href, (label, href)
+        # Filters offer every gazette's values; the gazette filter keeps one gazette's results.
+        years = page.eval_on_selector_all("#f-year option", "os => os.map(o => o.value)")
+        assert {"2020", "2021", "2023"} <= set(years)
+        dawukou = next(name for name, gazette_id in names.items() if gazette_id == "dawukou")
+        page.select_option("#f-gazette", dawukou)
+        page.wait_for_function("[...document.querySelectorAll('.result-gazette')]"
+                               f".every(e => e.textContent === {json.dumps(dawukou)})")
+        filtered = _results(page)
+        assert filtered and {label for label, _, _ in filtered} == {dawukou}
+        assert len(filtered) < len(results)
+        assert "gazette=" in page.url and "q=" in page.url  # the search can be bookmarked
+        # Results can show any character: the sites' search fonts were linked.
+        assert page.locator('link[href$="fonts-search.css"]').count() == len(PROJECT.gazettes)
+        # A result opens its notice in that gazette's site, the words marked there.
+        _label, href, title = filtered[0]
+        page.click(".search-result a.result-title")
+        page.wait_for_url(f"**/dawukou/**?hl=*")
+        assert page.locator("h1").inner_text().replace("\n", "") == title
+        assert page.locator("mark.hl").first.inner_text() == "营商环境"
+    finally:
+        page.close()
 
 
 # —— addressing, archive rules, configuration errors ——

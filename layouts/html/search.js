@@ -2,11 +2,16 @@
 // gazette/search.py writes to search/. The query is split into words at spaces; a notice
 // matches when it holds every character pair of every word, and its text is then fetched to
 // confirm each word and to show the first in context. Filters (year, gazette, section,
-// issuer) narrow the candidates by the fields of search/docs.json.
+// issuer) narrow the candidates by the fields of search/docs.json. The portal of several
+// gazettes gives data-roots, one site root each: their indexes are searched together and
+// each result is labelled with its gazette.
 "use strict";
 (function () {
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "../";
+  var roots = script && script.getAttribute("data-roots") ?
+    JSON.parse(script.getAttribute("data-roots")) : [root];
+  var several = roots.length > 1;
   var PAGE = 20;
   var FILTERS = ["year", "gazette", "section", "issuer"];
   var form = document.querySelector(".search-form");
@@ -65,7 +70,7 @@
 
   function fetchJSON(path) {
     if (!cache[path]) {
-      cache[path] = fetch(root + path).then(function (r) {
+      cache[path] = fetch(path).then(function (r) {
         if (!r.ok) throw new Error(path);
         return path.slice(-4) === ".txt" ? r.text() : r.json();
       });
@@ -159,8 +164,9 @@
       li.className = "search-result";
       var meta = [r.doc.doc_number, r.doc.date ? formatDate(r.doc.date) : "", r.doc.issue,
                   r.doc.section].filter(Boolean).join(" · ");
-      li.innerHTML = '<a class="result-title song" href="' +
-        escapeHTML(root + encodeURI(r.doc.path) + hl) + '">' + highlight(r.doc.title, words) + "</a>" +
+      li.innerHTML = (several ? '<p class="result-gazette ui">' + escapeHTML(r.doc.gazette) + "</p>" : "") +
+        '<a class="result-title song" href="' +
+        escapeHTML(r.root + encodeURI(r.doc.path) + hl) + '">' + highlight(r.doc.title, words) + "</a>" +
         '<p class="result-meta ui">' + escapeHTML(meta) + "</p>" +
         (r.snippet ? '<p class="result-snippet">' + r.snippet + "</p>" : "");
       list.appendChild(li);
@@ -181,7 +187,7 @@
     var pending = results.slice(0, shown).filter(function (r) { return r.snippet === undefined; });
     return Promise.all(pending.map(function (r) {
       if (!words.length) { r.snippet = ""; return null; }
-      return fetchJSON("search/t/" + r.id + ".txt").then(function (text) {
+      return fetchJSON(r.root + "search/t/" + r.id + ".txt").then(function (text) {
         // A notice can hold every pair of a word without the word itself: drop it.
         var norm = normalize(text);
         var all = words.every(function (w) { return norm.indexOf(w) >= 0; });
@@ -230,41 +236,56 @@
       return Promise.resolve();
     }
     status.textContent = "正在搜索……";
-    return fetchJSON("search/docs.json").then(function (index) {
-      var keys = [];
-      words.forEach(function (w) { keysOf(w).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
-      var shards = keys.map(function (k) { return "search/g/" + shardOf(k, index.shards) + ".json"; });
-      return Promise.all(shards.map(fetchJSON)).then(function (loaded) {
-        var found;
-        if (keys.length) {
-          found = intersect(keys.map(function (k, i) { return loaded[i][k] || []; }));
-        } else {
-          found = {};
-          index.docs.forEach(function (d, i) { found[i] = 0; });
-        }
-        var results = Object.keys(found).filter(function (id) {
-          return passes(index.docs[id], filters);
-        }).map(function (id) {
-          var doc = index.docs[id];
-          return { id: +id, doc: doc, score: score(doc, words, found[id]) };
-        });
-        results.sort(function (a, b) {
-          return b.score - a.score || (b.doc.date || "").localeCompare(a.doc.date || "") || a.id - b.id;
-        });
-        return show(words, results, PAGE);
+    var keys = [];
+    words.forEach(function (w) { keysOf(w).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
+    return loadIndexes().then(function (indexes) {
+      return Promise.all(indexes.map(function (index, site) {
+        return searchOne(roots[site], index, keys, filters, words);
+      }));
+    }).then(function (perSite) {
+      var results = [].concat.apply([], perSite);
+      results.sort(function (a, b) {
+        return b.score - a.score || (b.doc.date || "").localeCompare(a.doc.date || "") ||
+          a.root.localeCompare(b.root) || a.id - b.id;
       });
+      return show(words, results, PAGE);
     }).catch(function () {
       status.textContent = "搜索索引加载失败，请稍后重试。";
     });
   }
 
-  // The filters offer the values found in the index, most recent year first.
-  function fillFilters(index) {
+  // The candidates of one site's index: notices holding every key and passing the filters.
+  function searchOne(site, index, keys, filters, words) {
+    var shards = keys.map(function (k) { return site + "search/g/" + shardOf(k, index.shards) + ".json"; });
+    return Promise.all(shards.map(fetchJSON)).then(function (loaded) {
+      var found;
+      if (keys.length) {
+        found = intersect(keys.map(function (k, i) { return loaded[i][k] || []; }));
+      } else {
+        found = {};
+        index.docs.forEach(function (d, i) { found[i] = 0; });
+      }
+      return Object.keys(found).filter(function (id) {
+        return passes(index.docs[id], filters);
+      }).map(function (id) {
+        var doc = index.docs[id];
+        return { root: site, id: +id, doc: doc, score: score(doc, words, found[id]) };
+      });
+    });
+  }
+
+  function loadIndexes() {
+    return Promise.all(roots.map(function (site) { return fetchJSON(site + "search/docs.json"); }));
+  }
+
+  // The filters offer the values found in the indexes, most recent year first.
+  function fillFilters(indexes) {
+    var docs = [].concat.apply([], indexes.map(function (index) { return index.docs; }));
     FILTERS.forEach(function (name) {
       var select = document.getElementById("f-" + name);
       if (!select) return;
       var seen = [];
-      index.docs.forEach(function (d) {
+      docs.forEach(function (d) {
         var values = name === "issuer" ? d.issuers || [] : [d[name]];
         values.forEach(function (v) { if (v && seen.indexOf(String(v)) < 0) seen.push(String(v)); });
       });
@@ -295,8 +316,8 @@
   }
 
   form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
-  fetchJSON("search/docs.json").then(function (index) {
-    fillFilters(index);
+  loadIndexes().then(function (indexes) {
+    fillFilters(indexes);
     FILTERS.forEach(function (name) {
       var select = document.getElementById("f-" + name);
       if (!select) return;
