@@ -8,6 +8,7 @@ the signature by measured widths, the web edition leaves line breaking to the br
 from __future__ import annotations
 
 import re
+from html import unescape
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -84,7 +85,12 @@ def print_helpers(config: Config, metrics: PageMetrics) -> dict:
         lines = title_lines(text, title_font, title_em)
         return Markup("<br>").join(Markup(punct_html(line)) for line in lines)
 
+    line_em = width_pt / metrics.body_pt
+    columns = config.page_style == "two-column"
+
     def body_html(notice: Notice, html: str, closing: str = "") -> Markup:
+        if columns and html == notice.body.html:
+            html = full_width_if_short(html, line_em, body_font.width)
         return Markup(close_flow(place_tables(html, notice.body.tables, metrics, body_font.width),
                                  closing))
 
@@ -100,13 +106,45 @@ def print_helpers(config: Config, metrics: PageMetrics) -> dict:
     }
 
 
+SHORT_BODY_LINES = 4
+"""A notice body whose running text fills no more than this many lines across the whole text
+width is set across it, not in two columns (a short covering letter balanced over two columns
+reads as two fragments; printed two-column gazettes set it full width)."""
+_FLOW_OPEN = '<div class="gw-flow">'
+_TAG = re.compile(r"<[^>]+>")
+_PARAGRAPH = re.compile(r"<(?:p|h[1-6]|li)[\s>]")
+
+
+def full_width_if_short(html: str, line_em: float, width) -> str:
+    """Mark the running text of a notice body ``div.gw-flow gw-flow-wide`` when all of it
+    (each paragraph with its 2 em indent, measured with the body font's ``width`` in em) fits
+    in :data:`SHORT_BODY_LINES` lines of ``line_em``."""
+    if _FLOW_OPEN not in html:
+        return html
+    flows, position = [], 0
+    while (start := html.find(_FLOW_OPEN, position)) >= 0:
+        depth, cursor = 0, start
+        for match in re.compile(r"<div[\s>]|</div>").finditer(html, start):
+            depth += 1 if match.group(0) != "</div>" else -1
+            cursor = match.end()
+            if depth == 0:
+                break
+        flows.append(html[start:cursor])
+        position = cursor
+    text = "".join(unescape(_TAG.sub("", flow)).replace("\n", "") for flow in flows)
+    indents = sum(len(_PARAGRAPH.findall(flow)) for flow in flows)
+    if width(text) + 2 * indents > SHORT_BODY_LINES * line_em:
+        return html
+    return html.replace(_FLOW_OPEN, '<div class="gw-flow gw-flow-wide">')
+
+
 def close_flow(html: str, closing: str) -> str:
     """Put a notice's closing (附件, signature, note) at the end of its body's last run of
     running text (div.gw-flow), or after the body if it ends with a table."""
     if not closing:
         return html
     body, closing = html.rstrip(), str(closing)  # plain text joins: a Markup would escape body
-    if body.endswith("</div>") and body.rfind('<div class="gw-flow">') > body.rfind("</figure>"):
+    if body.endswith("</div>") and body.rfind('<div class="gw-flow') > body.rfind("</figure>"):
         return body[:-len("</div>")] + closing + "</div>\n"
     return body + "\n" + closing
 

@@ -236,6 +236,44 @@ def test_lines_compress_single_marks_instead_of_letter_spacing(issue_pdf):
     assert not too_much, too_much[:10]
 
 
+def test_a_short_notice_body_runs_across_both_columns(issue_pdf):
+    """In two columns, a notice body of a few lines (a covering letter) is set across the
+    text width, not balanced into two columns of a line or two each; longer bodies keep the
+    columns. Read back from the PDF: the first line of the body's first paragraph is wider
+    than a column exactly when the body is short (and that paragraph is longer than a column
+    line)."""
+    from gazette.templates import full_width_if_short
+    from gazette.typography import font_metrics
+
+    config, result, _, _, _ = issue_pdf
+    if config.page_style != "two-column":
+        return
+    metrics = config.page
+    width = font_metrics(config.fonts.fang).width
+    line_em = metrics.text_width_pt / metrics.body_pt
+    column_pt = (metrics.text_width_pt - 7 / 25.4 * 72) / 2
+    lines = printed_lines(result.pdf_path)
+    wide, narrow = 0, 0
+    for notice in result.issue.notices:
+        if not notice.body.paragraphs or notice.meta.kind == "chronicle":
+            continue
+        first = squash(MARKDOWN_ESCAPE.sub(r"\1", notice.body.paragraphs[0]))
+        if width(first) + 2 < column_pt / metrics.body_pt + 1:
+            continue
+        short = full_width_if_short(notice.body.html, line_em, width) != notice.body.html
+        line = next((ln for ln in lines if len(first) >= 8 and squash(ln.text).startswith(first[:8])
+                     and abs(ln.size - metrics.body_pt) < 0.2), None)
+        if line is None:
+            continue
+        if short:
+            wide += 1
+            assert line.x1 - line.x0 > column_pt + metrics.body_pt, (notice.meta.doc_number, line.text)
+        else:
+            narrow += 1
+            assert line.x1 - line.x0 < column_pt + 1, (notice.meta.doc_number, line.text)
+    assert wide >= 5 and narrow >= 3, (wide, narrow)
+
+
 ON_PRINTED_PAGE = {"yinchuan/2020-07": 18, "xixia/2023-02": 13}
 """Notices on their printed page after page fitting (gazette.pagefit), exactly: a regression
 fails, and so does an improvement until this is raised."""

@@ -163,3 +163,17 @@ def test_compressed_marks_keep_their_ink_in_the_half_that_stays():
                 assert left >= em / 2, (path.name, mark)
             else:
                 assert right <= em / 2, (path.name, mark)
+
+
+def test_only_a_short_notice_body_is_marked_to_run_across_the_columns():
+    from gazette.templates import full_width_if_short
+
+    width = font_metrics(FANG).width
+    letter = ('<div class="gw-flow">\n<p>《银川市生态公益林养护管理补偿办法》已经市政府研究同意，'
+              '现印发给你们，请结合实际认真贯彻落实。</p>\n</div>\n')
+    assert full_width_if_short(letter, 46.4, width) == letter.replace(
+        'class="gw-flow"', 'class="gw-flow gw-flow-wide"')
+    long_text = letter.replace("</p>", "</p>\n<p>" + "为全面贯彻落实有关要求，" * 14 + "</p>")
+    assert full_width_if_short(long_text, 46.4, width) == long_text
+    table_only = '<figure class="gw-table-block"><table class="gw-table"></table></figure>'
+    assert full_width_if_short(table_only, 46.4, width) == table_only
