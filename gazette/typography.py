@@ -6,6 +6,8 @@
   letter-spacing, which inserts no character: extracted text stays clean. It works on
   WeasyPrint's page boxes and replaces ``layout.inline.justify_line`` for Chinese lines, both
   private, so weasyprint is pinned and tests/test_typography.py guards it.
+- :func:`_install_squeeze`: 标点挤压 before expansion: a line takes the next unit when its single
+  full-width marks can give up to half an em each (config ``page.punctuation_squeeze``).
 - :func:`title_lines`: breaks a title into balanced lines (梯形/菱形) at word boundaries,
   measured with the real font, never leaving a last line of one or two characters.
 """
