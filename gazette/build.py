@@ -190,6 +190,8 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     from .check import BUILD_RULES, validate_issue
     from .render_html import PrintEdition, SiteIssue, places_json, published_site
     from .pagefit import PageFitter
+    from .parts import plan as plan_parts
+    from .parts import render_in_parts
     from .render_pdf import render_pdf, render_print_html
     from .typography import release_segmenter
 
@@ -234,9 +236,16 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
             embedded.extend(archive_files(config, issue, {PLACES_FILE: places_json(laid_out)}))
             return embedded
 
-        pdf, pages = render_pdf(html, printed, issue, rendered, font_config=font_config,
-                                places=places, attach=attach,
-                                refit=refit if fitter.wanted() else None)
+        parts = None if fitter.wanted() else plan_parts(issue, printed.page)
+        if parts is None:
+            pdf, pages = render_pdf(html, printed, issue, rendered, font_config=font_config,
+                                    places=places, attach=attach,
+                                    refit=refit if fitter.wanted() else None)
+        else:
+            pdf, pages = render_in_parts(
+                issue, printed, rendered, parts,
+                lambda part: render_print_html(issue, printed, part=part, whole=html),
+                font_config=font_config, places=places, attach=attach)
         diags.extend(rendered)
         if rendered.errors:
             return None

@@ -21,7 +21,8 @@ from urllib.parse import urlparse
 
 from .diagnostics import Diagnostic, Diagnostics, GazetteError, Location, Severity
 from .pagestyle import PAGE_STYLES, STARTS, PageMetrics, metric_kinds
-from .schema import Field, Invalid, one_of, to_bool, to_positive_int, to_text, to_text_list, validate
+from .schema import (Field, Invalid, one_of, to_bool, to_int, to_positive_int, to_text,
+                     to_text_list, validate)
 from .sources import YamlDocument, load_yaml, read_text
 
 FONT_ROLES = ("song", "title", "hei", "hei_bold", "fang", "kai")
@@ -316,6 +317,13 @@ def _to_number(value: Any) -> float:
     return number
 
 
+def _to_count(value: Any) -> int:
+    number = to_int(value)
+    if number < 0:
+        raise Invalid(f"应为 0 或正整数，实际是 {number}")
+    return number
+
+
 def _page_fields() -> list[Field]:
     converters: dict[type, Callable[[Any], Any]] = {bool: to_bool, int: to_positive_int,
                                                     float: _to_number}
@@ -325,6 +333,8 @@ def _page_fields() -> list[Field]:
             page.append(Field(name, one_of(*STARTS)))
         elif name == "letter_spacing":
             page.append(Field(name, _to_signed_number))
+        elif name == "part_pages":
+            page.append(Field(name, _to_count))
         else:
             page.append(Field(name, converters[kind]))
     return page

@@ -15,6 +15,7 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 from html import unescape
 from urllib.parse import quote, unquote, urljoin, urlparse
@@ -25,9 +26,12 @@ from .config import Config
 from .pagestyle import PAGE_STYLES, PageMetrics  # noqa: F401  (re-exported for tests)
 from .diagnostics import Diagnostics, Location, relative
 from .pagefit import Fit
-from .issue import Issue, Notice
+from .issue import Issue
 from .templates import edition_environment, print_helpers
 from .typography import WORD_CACHE, word_cache_file
+
+if TYPE_CHECKING:
+    from .parts import PrintPart
 
 
 FONT_FAMILIES = {
@@ -114,13 +118,11 @@ def _read_cmap(path: Path, _mtime: int, _size: int) -> dict[int, str]:
 
 
 def render_print_html(issue: Issue, config: Config, fit: Fit | None = None, *,
-                      only: Notice | None = None, start: PagePlace | None = None) -> str:
+                      part: PrintPart | None = None, whole: str | None = None) -> str:
     """The print HTML of the issue, with the page-fitting adjustments ``fit`` (gazette.pagefit);
-    with ``only``, of that one notice alone, starting on the
-    page side and folio ``start`` (where the last full layout put it): the preview's PDF of
-    the notice being edited."""
-    if only is not None and start is None:
-        raise ValueError("a one-notice print HTML needs the page it starts on")
+    with ``part``, of that piece of it alone (gazette.parts): the preview's PDF of the notice
+    being edited, or one part of a big issue laid out part by part. ``whole``, the print HTML
+    of the whole issue, gives a part the fonts the whole issue is set with."""
     env = edition_environment(config)
     metrics = config.page
     # Relative to the issue folder (WeasyPrint's base URL), so print.html is the same file
@@ -136,14 +138,15 @@ def render_print_html(issue: Issue, config: Config, fit: Fit | None = None, *,
                "heads": running_head_css(config, issue), "folio": folio_css(config),
                "citations": citations(config, issue), "qr_codes": qr_codes(config, issue),
                "citation_pattern": f"{gazette_id(config)}/{issue.meta.year}/{issue.meta.number}/〈发文字号〉",
-               "only": only, "start": start,
+               "part": part,
                **print_helpers(config, metrics)}
     words = word_cache_file(config.build_dir)
     WORD_CACHE.load(words)
     css = env.get_template("print/print.css.j2").render(**context) + fit_css(fit)
     html = env.get_template("print/issue.html").render(**context, css=css)
-    if any(char in html for char in SHARED_GLYPH_TWINS):
-        context["font_faces"], _ = font_faces(config, url_for, html)
+    text = whole if whole is not None else html
+    if any(char in text for char in SHARED_GLYPH_TWINS):
+        context["font_faces"], _ = font_faces(config, url_for, text)
         css = env.get_template("print/print.css.j2").render(**context) + fit_css(fit)
         html = env.get_template("print/issue.html").render(**context, css=css)
     WORD_CACHE.save(words)
@@ -253,86 +256,121 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
     ``refit`` sees each layout and may return another print HTML to lay out instead
     (gazette.pagefit).
     """
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    from .typography import install_cjk_justification, justify_document
-
-    install_cjk_justification()
-    allowed = tuple(p.resolve() for p in (config.layouts_dir, config.fonts_dir, config.content_dir))
-    refused: list[str] = []
-    font_config = font_config or FontConfiguration()
-    # read by gazette.typography's line breaking, for this layout only
-    font_config.gazette_squeeze = config.page.punctuation_squeeze
-    warnings = _CaptureWarnings()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(warnings)
-    # WeasyPrint allocates millions of small objects that live until the PDF is written;
-    # pausing the cyclic garbage collector meanwhile saves 10-20 % of the render time for a
-    # few MB (shared/reference/performance-notes.md). It is collected right after.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    fetcher = _project_fetcher(allowed, refused, frozenset(qr_codes(config, issue).values()))
-
-    def layout(html: str):
-        document = HTML(string=html, base_url=str(issue.path.resolve()) + "/",
-                        url_fetcher=fetcher).render(font_config=font_config)
-        justify_document(document)
-        return document, element_pages(document)
-
-    try:
-        document, laid_out = layout(html)
+    with Engine(config, issue, font_config) as engine:
+        document, laid_out = engine.layout(html)
         while refit is not None and (html := refit(document, laid_out)) is not None:
             document = None
             gc.collect()
-            document, laid_out = layout(html)
+            document, laid_out = engine.layout(html)
         if places is not None:
             places.update(laid_out)
         files = attach(laid_out) if attach is not None else []
-        pdf = document.write_pdf(pdf_identifier=_identifier(issue, config),
-                                 pdf_variant=PDF_VARIANT, custom_metadata=True,
-                                 attachments=pdf_attachments(files, issue.meta.published))
-        foreign = foreign_fonts(document, config)
-        overflows = overflowing_tables(document, {n.anchor for n in issue.notices})
-    finally:
-        logger.removeHandler(warnings)
-        if gc_was_enabled:
+        pdf = engine.write(document, files)
+        pages = len(document.pages)
+    engine.report(diags)
+    return pdf, pages
+
+
+class Engine:
+    """One WeasyPrint session over an issue: the project-confined fetcher, WeasyPrint's
+    warnings captured and the cyclic garbage collector paused while it runs; what each
+    layout reveals (fonts from outside fonts/, tables past the edge, refused resources) is
+    gathered for ``report``, so an issue laid out in parts reports like one laid out whole."""
+
+    def __init__(self, config: Config, issue: Issue, font_config=None) -> None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        from .typography import install_cjk_justification
+
+        install_cjk_justification()
+        self.config, self.issue = config, issue
+        self.font_config = font_config or FontConfiguration()
+        # read by gazette.typography's line breaking, for this layout only
+        self.font_config.gazette_squeeze = config.page.punctuation_squeeze
+        allowed = tuple(p.resolve() for p in (config.layouts_dir, config.fonts_dir,
+                                              config.content_dir))
+        self.refused: list[str] = []
+        self.fetcher = _project_fetcher(allowed, self.refused,
+                                        frozenset(qr_codes(config, issue).values()))
+        self.warnings = _CaptureWarnings()
+        self.foreign: list[str] = []
+        self.overflows: list[tuple[str | None, int]] = []
+        self._gc_was_enabled = False
+
+    def __enter__(self) -> Engine:
+        logging.getLogger("weasyprint").addHandler(self.warnings)
+        # WeasyPrint allocates millions of small objects that live until the PDF is
+        # written; pausing the cyclic garbage collector meanwhile saves 10-20 % of the
+        # render time for a few MB (shared/reference/performance-notes.md).
+        self._gc_was_enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        logging.getLogger("weasyprint").removeHandler(self.warnings)
+        if self._gc_was_enabled:
             gc.enable()
-    for anchor, number in overflows:
-        notice = next((n for n in issue.notices if n.anchor == anchor), None)
-        line = None
-        if notice is not None and number < len(notice.body.tables):
-            line = notice.body.tables[number][1]
-        diags.error("render.table-overflow", f"第 {number + 1} 张表格比版心宽，超出的部分会被裁掉",
-                    Location(notice.source.rel, line) if notice is not None
-                    else Location(relative(issue.path, config.root)),
-                    "把表格拆成两张，或删去、合并一些列")
-    for family in foreign:
-        diags.error("render.foreign-font",
-                    f"排版时用到了 fonts/ 以外的字体“{family}”：印刷版不能依赖生成它的电脑上装了什么字体",
-                    Location("config.yaml"),
-                    "随附字体缺少某些字符；运行 gazette check 查看是哪些字符，核对文字，"
-                    "或在 config.yaml 的 fonts.fallback 中加入含有它们的字体")
-    for url in dict.fromkeys(refused):
-        diags.error("render.refused-resource",
-                    f"排版时拒绝读取项目之外的资源：{url}", _refusal_location(url, issue, config),
-                    "图片等资源必须放在本期文件夹中，并用相对路径引用")
-    missing = "".join(dict.fromkeys(warnings.missing_glyphs))
-    if missing:
-        codes = "、".join(f"{c}（U+{ord(c):04X}）" for c in missing)
-        diags.error("render.missing-glyph", f"随附字体中没有这些字符，印出来会是方框：{codes}",
-                    Location("config.yaml"), "在 config.yaml 的 fonts.fallback 中加入含有这些字符的字体，"
-                    "或请编辑核对这些字符")
-    for url, reason in dict.fromkeys(warnings.failed):
-        if url in refused:
-            continue
-        diags.error("render.resource-failed",
-                    f"排版时无法载入资源：{_shown_url(url, config)}" + (f"（{reason}）" if reason else ""),
-                    _refusal_location(url, issue, config),
-                    "图片文件可能已损坏或不是它的扩展名所说的格式；印刷版中它只会显示替代文字")
-    for message in dict.fromkeys(warnings.messages):
-        diags.warning("render.css", message, Location("layouts/print/print.css.j2"))
-    return pdf, len(document.pages)
+
+    def layout(self, html: str):
+        """The laid-out document and where each element with an id landed."""
+        from weasyprint import HTML
+
+        from .typography import justify_document
+
+        document = HTML(string=html, base_url=str(self.issue.path.resolve()) + "/",
+                        url_fetcher=self.fetcher).render(font_config=self.font_config)
+        justify_document(document)
+        return document, element_pages(document)
+
+    def write(self, document, files: list[SourceFile] = ()) -> bytes:
+        """The tagged PDF/A-3a of a laid-out document, with ``files`` attached."""
+        pdf = document.write_pdf(pdf_identifier=_identifier(self.issue, self.config),
+                                 pdf_variant=PDF_VARIANT, custom_metadata=True,
+                                 attachments=pdf_attachments(files, self.issue.meta.published))
+        self.foreign += [f for f in foreign_fonts(document, self.config) if f not in self.foreign]
+        self.overflows += overflowing_tables(document, {n.anchor for n in self.issue.notices})
+        return pdf
+
+    def report(self, diags: Diagnostics) -> None:
+        """Everything the layouts of this session revealed, as diagnostics."""
+        issue, config = self.issue, self.config
+        for anchor, number in self.overflows:
+            notice = next((n for n in issue.notices if n.anchor == anchor), None)
+            line = None
+            if notice is not None and number < len(notice.body.tables):
+                line = notice.body.tables[number][1]
+            diags.error("render.table-overflow",
+                        f"第 {number + 1} 张表格比版心宽，超出的部分会被裁掉",
+                        Location(notice.source.rel, line) if notice is not None
+                        else Location(relative(issue.path, config.root)),
+                        "把表格拆成两张，或删去、合并一些列")
+        for family in self.foreign:
+            diags.error("render.foreign-font",
+                        f"排版时用到了 fonts/ 以外的字体“{family}”：印刷版不能依赖生成它的电脑上装了什么字体",
+                        Location("config.yaml"),
+                        "随附字体缺少某些字符；运行 gazette check 查看是哪些字符，核对文字，"
+                        "或在 config.yaml 的 fonts.fallback 中加入含有它们的字体")
+        for url in dict.fromkeys(self.refused):
+            diags.error("render.refused-resource",
+                        f"排版时拒绝读取项目之外的资源：{url}",
+                        _refusal_location(url, issue, config),
+                        "图片等资源必须放在本期文件夹中，并用相对路径引用")
+        warnings = self.warnings
+        missing = "".join(dict.fromkeys(warnings.missing_glyphs))
+        if missing:
+            codes = "、".join(f"{c}（U+{ord(c):04X}）" for c in missing)
+            diags.error("render.missing-glyph", f"随附字体中没有这些字符，印出来会是方框：{codes}",
+                        Location("config.yaml"), "在 config.yaml 的 fonts.fallback 中加入含有这些字符的字体，"
+                        "或请编辑核对这些字符")
+        for url, reason in dict.fromkeys(warnings.failed):
+            if url in self.refused:
+                continue
+            diags.error("render.resource-failed",
+                        f"排版时无法载入资源：{_shown_url(url, config)}" + (f"（{reason}）" if reason else ""),
+                        _refusal_location(url, issue, config),
+                        "图片文件可能已损坏或不是它的扩展名所说的格式；印刷版中它只会显示替代文字")
+        for message in dict.fromkeys(warnings.messages):
+            diags.warning("render.css", message, Location("layouts/print/print.css.j2"))
 
 
 _REFERENCE = re.compile(r'(?:src|href)="([^"]*)"')
@@ -462,11 +500,9 @@ def element_pages(document) -> dict[str, PagePlace]:
     """
     spans: dict[str, list[int]] = {}
     folios: dict[str, int] = {}
-    counter = 0
-    for index, page in enumerate(document.pages, start=1):
-        box = page._page_box
-        counter = _page_counter(box.style, counter)
-        for child in box.descendants():
+    for index, (page, counter) in enumerate(zip(document.pages, page_folios(document)),
+                                            start=1):
+        for child in page._page_box.descendants():
             element = getattr(child, "element", None)
             ident = element.get("id") if element is not None else None
             if not ident:
@@ -476,6 +512,15 @@ def element_pages(document) -> dict[str, PagePlace]:
             folios.setdefault(ident, counter)
     return {ident: PagePlace(first, last, folios[ident])
             for ident, (first, last) in spans.items()}
+
+
+def page_folios(document) -> list[int]:
+    """The number printed on each page (the page counter, replayed from the @page rules)."""
+    folios, counter = [], 0
+    for page in document.pages:
+        counter = _page_counter(page._page_box.style, counter)
+        folios.append(counter)
+    return folios
 
 
 def _page_counter(style, value: int) -> int:

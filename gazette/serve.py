@@ -657,6 +657,7 @@ def _notice_pdf(config_path: str, gazette: str, key: str, name: str,
     """Warm process: the notice file ``name`` of issue ``key`` laid out alone, starting on
     the page ``start`` (PagePlace fields) with its real page style and running heads."""
     from .content import find_issue
+    from .parts import PrintPart
     from .render_pdf import PagePlace, render_pdf, render_print_html
 
     diags = Diagnostics()
@@ -671,7 +672,7 @@ def _notice_pdf(config_path: str, gazette: str, key: str, name: str,
             return {"ok": False, "errors": [f"这一期中没有 {name}"]}
         printed = config.with_layout(dict(issue.meta.layout))
         fit = _last_fit(config.output_dir / key / "print.html", notice.anchor)
-        html = render_print_html(issue, printed, fit, only=notice, start=PagePlace(*start))
+        html = render_print_html(issue, printed, fit, part=PrintPart.alone(notice, PagePlace(*start)))
         pdf, pages = render_pdf(html, printed, issue, diags, font_config=_WARM.get("fonts"))
     except ConfigError as exc:
         return {"ok": False, "errors": [d.format() for d in exc.diagnostics.errors]}

@@ -177,6 +177,12 @@ def test_build_reports_every_notice_off_its_printed_page(built):
 def test_every_bundled_issue_is_tagged_pdfa_carrying_its_sources(bundled_build):
     """The same archive checks on each bundled issue of each gazette (built once per session)."""
     config, result, _diags = bundled_build
+    check_tagged_pdfa_with_sources(config, result)
+
+
+def check_tagged_pdfa_with_sources(config, result) -> None:
+    """PDF/A-3a declared, sRGB output intent, no encryption, zh-CN, every font embedded, the
+    issue's sources, config.yaml and the manifest attached, every notice title an H2."""
     with pikepdf.open(result.pdf_path) as pdf:
         meta = pdf.open_metadata()
         assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("3", "A")
@@ -237,7 +243,11 @@ def test_every_bundled_issue_has_the_pdf_ua_structure_we_can_check(bundled_build
     tables with merged cells WeasyPrint 70 leaves some cells without /Headers, and 附件
     rows, name lists and signatures are laid out as tables without header cells, which
     PDF/UA would want tagged as something other than a table."""
-    _config, result, _diags = bundled_build
+    check_pdf_ua_structure(bundled_build[1])
+
+
+def check_pdf_ua_structure(result) -> None:
+    """See test_every_bundled_issue_has_the_pdf_ua_structure_we_can_check."""
     with pikepdf.open(result.pdf_path) as pdf:
         meta = pdf.open_metadata()
         assert meta["dc:title"] and meta["dc:title"] == str(pdf.docinfo.Title)
