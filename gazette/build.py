@@ -60,11 +60,13 @@ class BuildSummary:
     site: SiteSummary | None = None
     fitted: tuple[str, ...] = ()
     """One line per adjustment made to reach the printed pages (gazette.pagefit)."""
+    parts: int = 1
+    """The PDF was laid out in this many parts and joined (gazette.parts)."""
 
     def as_json(self) -> dict:
         return {"name": self.name, "label": self.label, "notices": self.notices,
                 "pages": self.pages, "recorded": self.recorded, "drifts": list(self.drifts),
-                "fitted": list(self.fitted)}
+                "fitted": list(self.fitted), "parts": self.parts}
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +217,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
         diags.extend(rendered)
         pdf_sha, places_sha = record["outputs"][pdf_name(issue)], record["outputs"][PLACES_FILE]
         fitted = tuple(record["summary"].get("fitted", ()))
+        laid_out_in = record["summary"].get("parts", 1)
     else:
         printed = config.with_layout(dict(issue.meta.layout))
         html = render_print_html(issue, printed)
@@ -253,10 +256,11 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                  PLACES_FILE: places_json(places), MANIFEST: embedded[-1].data}
         pdf_sha, places_sha = sha256(pdf), sha256(files[PLACES_FILE])
         fitted = tuple(fitter.fit.describe(issue, printed.page.line_pt))
+        laid_out_in = len(parts) if parts else 1
     drifts = page_drifts(issue, places)
     summary = BuildSummary(config.name, issue.meta.label, len(issue.notices), pages,
                            sum(1 for n in issue.notices if n.meta.printed_page),
-                           tuple(d.format() for d in drifts), fitted=fitted)
+                           tuple(d.format() for d in drifts), fitted=fitted, parts=laid_out_in)
     edition = None
     site_key, stored_site = site_state(pdf_sha, places_sha) if site else ("", None)
     site_diags = Diagnostics()

@@ -109,6 +109,9 @@ def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str 
         click.echo(f"{summary.name} {summary.label}：{summary.notices} 篇，"
                    f"{summary.pages} 页，{len(diags.warnings)} 个警告；{rel}"
                    f"（{result.seconds:.2f} 秒{reused}）")
+        if summary.parts > 1:
+            click.echo(f"印刷版分 {summary.parts} 部分排版后合并（每篇公文另起一页，"
+                       "合并结果与整期一次排版相同；page.part_pages）")
         if summary.site is not None:
             _echo_site(summary.site)
         _echo_drifts(summary)

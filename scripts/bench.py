@@ -195,8 +195,9 @@ def weasyprint_job(key: str | None, root: Path = ROOT) -> tuple[str, dict]:
 
 def scratch_project(dest: Path, key: str, copies: int = 1) -> Path:
     """A copy of the project holding only issue ``key`` (gazette/issue), its notices repeated
-    ``copies`` times: copy k renumbers 文号 (N → N + 1000·k) and orders (+ 100·k), drops
-    printed_page, and leaves out notices without a 文号 (their permalinks would collide)."""
+    ``copies`` times: copy k renumbers 文号 (N → N + 1000·k) and orders (+ 100·k), and leaves
+    out notices without a 文号 (their permalinks would collide). With copies, printed_page
+    is dropped everywhere: a made-up issue has no printed original to follow."""
     dest.mkdir(parents=True)
     shutil.copy(ROOT / "config.yaml", dest / "config.yaml")
     shutil.copytree(ROOT / "layouts", dest / "layouts")
@@ -204,6 +205,11 @@ def scratch_project(dest: Path, key: str, copies: int = 1) -> Path:
     source = ROOT / "content" / key
     target = dest / "content" / key
     shutil.copytree(source, target)
+    if copies > 1:
+        for notice in target.glob("*.md"):
+            text = notice.read_text(encoding="utf-8")
+            notice.write_text(re.sub(r"^printed_page: .*\n?", "", text, count=1, flags=re.M),
+                              encoding="utf-8")
     for copy in range(1, copies):
         for notice in sorted(source.glob("*.md")):
             text = notice.read_text(encoding="utf-8")
@@ -231,6 +237,8 @@ def full_build(gazette: str, key: str, project: Path = ROOT) -> dict:
     seconds = re.search(r"（([\d.]+) 秒", result["stdout"])
     result["inside"] = float(seconds.group(1)) if seconds else None
     result["reused"] = "沿用上次的结果" in result["stdout"]
+    parts = re.search(r"分 (\d+) 部分排版", result["stdout"])
+    result["parts"] = int(parts.group(1)) if parts else None
     return result
 
 
@@ -253,18 +261,22 @@ def edit_notice(issue_dir: Path, number: int) -> None:
 def memory(python: str, gazette: str, key: str, sizes: list[int], tmp: Path,
            engine_up_to: int) -> list[dict]:
     """Peak RSS of a full build (and, up to ``engine_up_to`` pages, of WeasyPrint alone on its
-    print.html) per issue size."""
+    print.html, the whole issue in one layout) per issue size."""
     rows = []
+    one = full_build(gazette, key, scratch_project(tmp / "size-one", key))["pages"]
+    shutil.rmtree(tmp / "size-one", ignore_errors=True)
+    print(f"memory: {key} ({one} pages) repeated to about {sizes} pages", flush=True)
     for size in sizes:
-        copies = max(1, round(size / 71))
-        project = scratch_project(tmp / f"size-{size}", key, copies)
+        copies = max(1, round(size / one))
+        project = scratch_project(tmp / f"size-{size}-{key.replace('/', '-')}", key, copies)
         build = full_build(gazette, key, project)
         engine = None
         if size <= engine_up_to:
             _, job = weasyprint_job(key, project)
             job["out"] = str(tmp / f"size-{size}.pdf")
             engine = weasyprint_alone(python, job)
-        rows.append({"size": size, "pages": build["pages"], "build": build, "engine": engine})
+        rows.append({"size": size, "pages": build["pages"], "build": build, "engine": engine,
+                     "issue": key, "parts": build["parts"]})
         alone = (f"; weasyprint alone {engine['wall']:.1f} s {engine['rss_mb']:.0f} MB"
                  if engine else "")
         print(f"  ~{size} pages: {build['pages']} pages, full build {build['wall']:.1f} s "
@@ -279,6 +291,10 @@ def main() -> None:
     parser.add_argument("--issue", default="yinchuan/2020-07", help="issue (default yinchuan/2020-07)")
     parser.add_argument("--sizes", default="70,400,1200",
                         help="approximate page counts for the memory rows ('' to skip)")
+    parser.add_argument("--parts-issue", default="dawukou/2021-08",
+                        help="a second issue for the memory rows, of a gazette whose notices "
+                             "each start a new page, so big copies are laid out in parts "
+                             "(gazette.parts; default dawukou/2021-08, '' to skip)")
     parser.add_argument("--engine-up-to", type=int, default=400,
                         help="measure WeasyPrint alone for memory rows up to this size (default 400)")
     args = parser.parse_args()
@@ -316,8 +332,11 @@ def main() -> None:
                   f"one-notice edit {edits[-1]['wall']:.2f} s", flush=True)
         if not all(n["reused"] for n in noops):
             print("WARNING: a no-op rebuild did not reuse the previous outputs")
-        rows = (memory(python, gazette, args.issue, sizes, Path(tmp), args.engine_up_to)
-                if sizes else [])
+        rows = []
+        for memory_issue in filter(None, (args.issue, args.parts_issue)):
+            if sizes:
+                rows += memory(python, gazette, memory_issue, sizes, Path(tmp),
+                               args.engine_up_to)
     report(key, builds, engines, noops, edits, rows)
 
 
@@ -377,11 +396,15 @@ def report(key: str, builds: list[dict], engines: list[dict], noops: list[dict],
           f"Python start-up and imports); one-notice edit: {med(r['wall'] for r in edits):.2f} s")
     if rows:
         print()
-        print(f"{'pages':>7}{'build s':>9}{'cpu s':>8}{'build MB':>10}{'wp s':>8}{'wp MB':>8}")
+        print(f"{'issue':<18}{'pages':>7}{'parts':>6}{'build s':>9}{'cpu s':>8}{'build MB':>10}"
+              f"{'wp s':>8}{'wp MB':>8}")
         for r in rows:
             b, e = r["build"], r["engine"]
             alone = f"{e['wall']:>8.1f}{e['rss_mb']:>8.0f}" if e else f"{'-':>8}{'-':>8}"
-            print(f"{r['pages'] or 0:>7}{b['wall']:>9.1f}{b['cpu']:>8.1f}{b['rss_mb']:>10.0f}{alone}")
+            print(f"{r['issue']:<18}{r['pages'] or 0:>7}{r['parts'] or 1:>6}{b['wall']:>9.1f}"
+                  f"{b['cpu']:>8.1f}{b['rss_mb']:>10.0f}{alone}")
+        print("  (parts: the PDF laid out in that many parts, gazette.parts; wp: WeasyPrint "
+              "alone on the whole issue's print.html in one layout)")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ def test_the_issue_is_planned_in_parts_of_about_the_configured_size(in_parts):
     assert parts is not None and len(parts) >= 4
     assert [n for part in parts for n in part] == list(result.issue.notices)
     assert all(part for part in parts)
+    assert result.summary.parts == len(parts)
 
 
 @pytest.mark.parametrize("address", BUNDLED)
