@@ -450,11 +450,16 @@ class WordCache:
     def __init__(self) -> None:
         self.words: dict[str, list[int]] = {}
         self.dirty = False
+        self.path: Path | None = None
         self.folder: Path | None = None
 
     def load(self, path: Path) -> None:
+        """Use the cache file ``path``; in a process that builds several projects (the preview,
+        tests), the words of another project are dropped rather than written into this one."""
         import json
 
+        if path != self.path:
+            self.words, self.dirty, self.path = {}, False, path
         self.folder = path.parent
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -177,3 +177,25 @@ def test_only_a_short_notice_body_is_marked_to_run_across_the_columns():
     assert full_width_if_short(long_text, 46.4, width) == long_text
     table_only = '<figure class="gw-table-block"><table class="gw-table"></table></figure>'
     assert full_width_if_short(table_only, 46.4, width) == table_only
+
+
+def test_title_words_of_one_project_are_not_saved_into_another(tmp_path):
+    """A process that builds two projects (the preview, the tests) keeps each project's
+    title-word cache to that project's titles."""
+    from gazette.typography import WordCache
+
+    first, second = tmp_path / "a" / "title-words.json", tmp_path / "b" / "title-words.json"
+    cache = WordCache()
+    cache.load(first)
+    cache.words["银川市人民政府关于甲的通知"] = [6, 8, 10]
+    cache.dirty = True
+    cache.save(first)
+    cache.load(second)
+    cache.words["西夏区人民政府关于乙的通知"] = [5, 7, 9]
+    cache.dirty = True
+    cache.save(second)
+    assert "银川市人民政府关于甲的通知" in first.read_text(encoding="utf-8")
+    saved = second.read_text(encoding="utf-8")
+    assert "西夏区人民政府关于乙的通知" in saved and "银川市人民政府关于甲的通知" not in saved
+    cache.load(first)
+    assert "银川市人民政府关于甲的通知" in cache.words
