@@ -191,6 +191,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     from .archive import archive_files
     from .check import BUILD_RULES, validate_issue
     from .render_html import PrintEdition, SiteIssue, places_json, published_site
+    from .memory import give_back
     from .pagefit import PageFitter
     from .parts import plan as plan_parts
     from .parts import render_in_parts
@@ -249,6 +250,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                 issue, printed, rendered, parts,
                 lambda part: render_print_html(issue, printed, part=part, whole=html),
                 font_config=font_config, places=places, attach=attach)
+        give_back()
         diags.extend(rendered)
         if rendered.errors:
             return None

@@ -36,7 +36,7 @@ class PageMetrics:
     new right-hand page (``recto``)."""
     appendix_start: str = "continue"
     """Where an attached text (``#`` in the notice) starts; same values."""
-    part_pages: int = 120
+    part_pages: int = 50
     """Where each notice starts a new page, an issue longer than about this many pages is
     laid out in parts of about this size, to bound memory (gazette.parts); 0: always whole."""
     chronicle_columns: int = 1

@@ -20,7 +20,6 @@ verify``) splits the same way and is byte-identical.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -29,6 +28,7 @@ from .archive import SourceFile
 from .config import Config
 from .diagnostics import Diagnostics
 from .issue import Issue, Notice
+from .memory import give_back
 from .pagestyle import PageMetrics
 from .render_pdf import Engine, PagePlace, page_folios
 
@@ -76,7 +76,7 @@ def plan(issue: Issue, metrics: PageMetrics) -> tuple[tuple[Notice, ...], ...] |
     if metrics.part_pages <= 0 or metrics.notice_start != "page":
         return None
     sizes = [(n, estimated_pages(n, metrics)) for n in issue.notices]
-    if sum(pages for _n, pages in sizes) <= metrics.part_pages * 1.5:
+    if sum(pages for _n, pages in sizes) <= metrics.part_pages * 3:
         return None
     parts: list[list[Notice]] = [[]]
     filled = 0
@@ -119,6 +119,7 @@ def render_in_parts(issue: Issue, config: Config, diags: Diagnostics,
         front = engine.write(document, files)
         front_marks = [_bookmarks(page) for page in document.pages]
         document = None
+        give_back()
         pages = front_pages + sum(len(marks) for marks in bookmarks)
         pdf = join(front, pdfs, _outline(front_marks + [m for part in bookmarks for m in part]))
     if places is not None:
@@ -147,8 +148,9 @@ def _notice_parts(engine: Engine, parts, html_for, first_page: int, folio: int):
         physical += len(document.pages)
         folio = page_folios(document)[-1]
         document = None
-        gc.collect()
+        give_back()
     return laid_out, pdfs, bookmarks
+
 
 
 def _bookmarks(page) -> SimpleNamespace:

@@ -55,6 +55,8 @@ def join(first: bytes, parts: list[bytes], outline: list) -> bytes:
         if "/Names" in part.Root and "/Dests" in part.Root.Names:
             for name, destination in _name_tree(part.Root.Names.Dests).items():
                 names[name] = _copy(out, part, destination)
+        # qpdf (11 and later) keeps what a copied stream needs of its part: each part is
+        # released as soon as it is copied (tests/test_parts.py reads every page back).
         part.close()
     tree.ParentTree = out.make_indirect(Dictionary(
         Nums=Array([item for key in sorted(numbers) for item in (key, numbers[key])])))
@@ -63,7 +65,12 @@ def join(first: bytes, parts: list[bytes], outline: list) -> bytes:
             Names=Array([item for name in sorted(names) for item in (String(name), names[name])])))
     _write_outline(out, outline)
     buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True)
+    # Streams pass through as WeasyPrint compressed them (decoding and compressing them
+    # again costs time and memory for nothing); objects go into object streams as
+    # WeasyPrint writes them.
+    out.save(buffer, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    out.close()
     return buffer.getvalue()
 
 

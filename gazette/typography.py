@@ -505,10 +505,13 @@ def release_segmenter() -> None:
     if _segmenter.cache_info().currsize:
         import jieba
 
+        from .memory import give_back
+
         _segmenter.cache_clear()
         jieba.dt.FREQ = {}
         jieba.dt.total = 0
         jieba.dt.initialized = False
+        give_back()
 
 
 def _word_boundaries(text: str) -> set[int]:
