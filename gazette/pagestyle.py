@@ -67,9 +67,10 @@ class PageMetrics:
 
 PAGE_STYLES = {
     # The printed 银川 2020-07: A4, one column, 仿宋 五号; calibrated against the printed 目录
-    # (printed_page): 16 of 18 notices start on their printed page, 2 one page later (17 of 18
-    # after gazette.pagefit tightens the notice before the first of them). The
-    # title leading is part of the calibration (tests/test_layout.py locks the exact count).
+    # (printed_page): with its 大事记 in two columns as printed (config page.chronicle_*),
+    # 15 of 18 notices start on their printed page and 3 one page later, 18 of 18 after
+    # gazette.pagefit tightens the notice before the first of them. The title leading is part
+    # of the calibration (tests/test_layout.py locks the exact count).
     "gazette": PageMetrics(top=28, bottom=22, body_pt=10.5, line_pt=17, title_line_pt=26),
     # Two balanced columns of 五号 text, titles spanning both (银川 2022-05, 大武口 2021-08).
     # The columns themselves are in layouts/print/style-two-column.css.j2.

@@ -16,10 +16,10 @@ from .pdflines import Line, read_lines
 
 PRINTED_DRIFT: dict[str, int] = {}
 """Notices of 2020-07 that do not start on the page the printed 目录 gives (printed_page), and
-by how many pages. Every notice starts on its printed page: 18 of 18, two of them
-(银政办发〔2020〕78号, and with it 银政干发〔2020〕19号) by the page fitting of gazette.pagefit,
-and the indicator table because the 大事记 before it is set in two columns of 小四 over four
-pages, as printed (page.chronicle_columns, chronicle_pt, chronicle_line_pt)."""
+by how many pages. Every notice starts on its printed page: 18 of 18, three of them
+(银政办发〔2020〕78号 and with it 银政干发〔2020〕19号 and the indicator table) by the page fitting
+of gazette.pagefit, which the table also owes to the 大事记 before it being set in two columns
+of 小四 over four pages, as printed (page.chronicle_columns, chronicle_pt, chronicle_line_pt)."""
 FITTED = {"银政办发〔2020〕77号": 15.9}
 """The leading (pt) page fitting gives the notice before a late one."""
 
