@@ -209,15 +209,8 @@ def _prefix_widths(text: str, style, context) -> tuple[list[float], list[bool]]:
     layout = create_layout(text, style, context, None, 0)
     line, _ = layout.get_first_line()
     advance: dict[int, int] = {}
-    run = line.runs
-    while run != ffi.NULL:
-        item = run.data
-        glyphs = item.glyphs
-        offset = item.item.offset
-        for i in range(glyphs.num_glyphs):
-            byte = offset + glyphs.log_clusters[i]
-            advance[byte] = advance.get(byte, 0) + glyphs.glyphs[i].geometry.width
-        run = run.next
+    for byte, geometry in _glyphs(line):
+        advance[byte] = advance.get(byte, 0) + geometry.width
     attrs = pango.pango_layout_get_log_attrs_readonly(layout.layout, ffi.new("int *"))
     widths, breaks, total, byte = [0.0], [False], 0, 0
     for index, char in enumerate(text):
@@ -232,6 +225,19 @@ def _prefix_widths(text: str, style, context) -> tuple[list[float], list[bool]]:
 def _narrow_glyphs(line, squeeze: dict[int, tuple[int, bool]]) -> None:
     """Take the compression off the glyphs of a drawn line: a closing mark loses width on its
     right, an opening mark on its left (its glyph drawn further left by as much)."""
+    for byte, geometry in _glyphs(line):
+        found = squeeze.get(byte)
+        if found is None:
+            continue
+        units, opening = found
+        geometry.width -= units
+        if opening:
+            # draw/text.py turns x_offset into a text-space shift of x_offset / 1000 px
+            geometry.x_offset -= round(units * 1000 / 1024)
+
+
+def _glyphs(line):
+    """(UTF-8 byte offset of its character, geometry) of each glyph of a Pango line."""
     from weasyprint.text.ffi import ffi
 
     run = line.runs
@@ -240,15 +246,7 @@ def _narrow_glyphs(line, squeeze: dict[int, tuple[int, bool]]) -> None:
         glyphs = item.glyphs
         offset = item.item.offset
         for i in range(glyphs.num_glyphs):
-            found = squeeze.get(offset + glyphs.log_clusters[i])
-            if found is None:
-                continue
-            units, opening = found
-            geometry = glyphs.glyphs[i].geometry
-            geometry.width -= units
-            if opening:
-                # draw/text.py turns x_offset into a text-space shift of x_offset / 1000 px
-                geometry.x_offset -= round(units * 1000 / 1024)
+            yield offset + glyphs.log_clusters[i], glyphs.glyphs[i].geometry
         run = run.next
 
 
