@@ -7,8 +7,12 @@ page loads is cut to its text, in two parts:
   (:func:`core_slices`: ASCII and punctuation plus the 300 commonest characters of modern Chinese,
   gazette/data/common_chars.txt). Every notice needs them; they do not depend on the content,
   so they keep their names across issues and rebuilds and stay in the browser's cache;
-- every page gets one subset per font of its remaining characters, declared in the page's head
-  with a preload, so a short notice never pays for a long one. They depend only on the page.
+- every page gets its remaining characters of each font in pieces (:data:`PIECE_SIZE`), in the
+  order the page shows them, declared in the page's head with their ``unicode-range``, so a
+  short notice never pays for a long one. A long notice's blocks past its first screens are
+  laid out lazily (:func:`lay_out_lazily`, ``content-visibility: auto``): the browser fetches
+  the pieces their text needs only when the reader scrolls near them. Pieces depend only on
+  the page.
 
 The search page, which may show any notice's text, gets stable slices of every font instead
 (:func:`extended_slices`), declared with ``unicode-range`` so that only the slices its results
@@ -18,7 +22,8 @@ when the web font arrives.
 
 Which text is set in which role is declared once, in :data:`WEB_ROLES`: the web stylesheet takes
 its font-family rules from it, and :func:`role_texts` walks each rendered page with the same
-selectors to collect the characters, so the two cannot disagree. Characters missing from a
+selectors to collect the characters (:func:`role_order`, in reading order), so the two cannot
+disagree. Characters missing from a
 role's font go to the bundled fallback fonts, as in print.
 
 Subsets are cut with harfbuzz (libharfbuzz-subset, milliseconds) or else fontTools, and cached
@@ -523,7 +528,6 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, Iterable[str]]],
     sliced_path = paths[SLICED]
     core_chars = [s for s in (
         "".join(ch for ch in piece if ord(ch) in _cmap(sliced_path)) for piece in core_slices())]
-    core_used: set[int] = set()
     pages: dict[str, PageFonts] = {}
     core_fonts: dict[int, WebFont] = {}
 
@@ -544,7 +548,6 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, Iterable[str]]],
                 for index, piece in enumerate(core_chars):
                     if set(text) & set(piece):
                         shared.append(core_font(index))
-                        core_used.add(index)
             rest = [ch for ch in text if not (family == SLICED and ch in all_core)]
             first = text[rest[0]] if rest else LAZY_RANK
             own += [_web_font(family, "p", paths[family], "".join(rest[i:i + PIECE_SIZE]), cuts,

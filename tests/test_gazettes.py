@@ -425,7 +425,7 @@ def test_the_portal_searches_every_gazette_together(browser, portal):
         # A result opens its notice in that gazette's site, the words marked there.
         _label, href, title = filtered[0]
         page.click(".search-result a.result-title")
-        page.wait_for_url(f"**/dawukou/**?hl=*")
+        page.wait_for_url("**/dawukou/**?hl=*")
         assert page.locator("h1").inner_text().replace("\n", "") == title
         assert page.locator("mark.hl").first.inner_text() == "营商环境"
     finally:
