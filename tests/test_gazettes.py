@@ -478,11 +478,15 @@ def _project_with(tmp_path: Path, replace: tuple[str, str]) -> Path:
     ("position: center", "position: middle", "应为 outside、center 之一"),
     ("notice_start: page", "notice_start: always", "应为 continue、page、recto 之一"),
     ("body_pt: 11", "body_pt: -3", "应为正数"),
+    ("notice_start: page", "notice_start: page\n      part_pages: -1", "应为 0 或正整数"),
+    ("notice_start: page", "notice_start: page\n      chronicle_columns: 0", "应为正整数"),
+    ("notice_start: page", "notice_start: page\n      chronicle_pt: 大", "应为"),
 ])
 def test_configuration_errors_name_the_line(tmp_path, old, new, message):
     path = _project_with(tmp_path, (old, new))
     line = path.read_text(encoding="utf-8").split("\n").index(
-        next(x for x in path.read_text(encoding="utf-8").split("\n") if new.strip() in x)) + 1
+        next(x for x in path.read_text(encoding="utf-8").split("\n")
+             if new.split("\n")[-1].strip() in x)) + 1
     with pytest.raises(ConfigError) as caught:
         load_project(path)
     found = [d for d in caught.value.diagnostics.errors if message in d.message]
