@@ -164,8 +164,8 @@ def _binary(rel: str, line: int) -> NoReturn:
           "Word、WPS 或 PDF 文件请先另存为纯文本，再整理成 Markdown", line)
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """yaml.SafeLoader whose value errors carry a position instead of escaping as ValueError.
+class _Constructing:
+    """Value errors that carry a position instead of escaping as ValueError.
 
     PyYAML builds ``date: 2020-02-30`` with datetime.date and lets its ValueError through; here
     an impossible date stays text, so the schema says which date is not a real one, and any
@@ -187,15 +187,43 @@ class _SafeLoader(yaml.SafeLoader):
                 None, None, f"无法识别的值“{value}”", node.start_mark) from None
 
 
-_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
+class _SafeLoader(_Constructing, yaml.SafeLoader):
+    """The pure-Python parser: its error messages and marks are the ones we explain."""
+
+
+class _FastLoader(_Constructing, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's parser, several times faster, for the well-formed documents nearly every
+    read sees; a document it refuses is parsed again by _SafeLoader for the diagnostic."""
+
+
+for _loader in (_SafeLoader, _FastLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _loader.construct_yaml_timestamp)
 
 
 def load_yaml(text: str, rel: str, first_line: int = 1) -> YamlDocument:
     """Parse YAML safely; ``first_line`` is the file line where ``text`` starts."""
+    fast = _FastLoader(text)
+    try:
+        node = fast.get_single_node()
+        data = fast.construct_document(node) if node is not None else None
+    except (yaml.YAMLError, RecursionError):
+        node, data = _parsed_for_diagnostics(text, rel, first_line)
+    finally:
+        fast.dispose()
+    positions: dict[KeyPath, tuple[int, int]] = {}
+    scalars: dict[KeyPath, ScalarSpan] = {}
+    if node is not None:
+        recorder = _Recorder(rel, first_line, text.split("\n"), positions, scalars)
+        _record_positions(node, (), recorder)
+    return YamlDocument(data, positions, scalars)
+
+
+def _parsed_for_diagnostics(text: str, rel: str, first_line: int):
+    """The pure-Python parse of a document libyaml refused: raises the error we explain."""
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        return node, loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         message, line, column = _yaml_error_place(exc, text)
         raise GazetteError(Diagnostic(
@@ -209,12 +237,6 @@ def load_yaml(text: str, rel: str, first_line: int = 1) -> YamlDocument:
               first_line)
     finally:
         loader.dispose()
-    positions: dict[KeyPath, tuple[int, int]] = {}
-    scalars: dict[KeyPath, ScalarSpan] = {}
-    if node is not None:
-        recorder = _Recorder(rel, first_line, text.split("\n"), positions, scalars)
-        _record_positions(node, (), recorder)
-    return YamlDocument(data, positions, scalars)
 
 
 _YAML_PROBLEMS = (
@@ -324,7 +346,7 @@ def _scalar_span(node: yaml.ScalarNode, rec: _Recorder) -> ScalarSpan:
     line, column = rec.position(node.start_mark)
     start = node.start_mark.column + (1 if node.style in ("'", '"') else 0)
     index = node.start_mark.line
-    exact = (node.style in (None, "'", '"') and node.start_mark.line == node.end_mark.line
+    exact = ((node.style or None) in (None, "'", '"') and node.start_mark.line == node.end_mark.line
              and index < len(rec.lines)
              and rec.lines[index][start: start + len(node.value)] == node.value)
     return ScalarSpan(line, start + 1 if exact else column, exact)
