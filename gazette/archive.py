@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -103,6 +102,8 @@ def font_hashes(config: Config) -> dict[str, str]:
 
 
 def tool_versions() -> dict[str, str]:
+    from importlib import metadata
+
     versions = {}
     for name in TOOLS:
         try:

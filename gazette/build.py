@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .archive import MANIFEST, sha256
-from .buildcache import BuildCache, diagnostics_json, replay
+from .buildcache import BuildCache, diagnostics_json, portal_key, replay
 from .config import Config
 from .content import find_issue, issue_dirs
 from .diagnostics import Diagnostics, Location, relative
@@ -23,6 +23,7 @@ from .sitepaths import PLACES_FILE, SITE_FOLDER, site_dir, site_folder
 
 if TYPE_CHECKING:
     from .archive import SourceFile
+    from .config import Project
     from .issue import Issue, Notice
     from .render_html import Site
     from .render_pdf import PagePlace
@@ -137,9 +138,21 @@ def _read_places(folder: Path) -> dict[str, PagePlace]:
     return {k: PagePlace(*v) for k, v in raw.items()}
 
 
+@dataclass(frozen=True)
+class Portal:
+    """The several-gazette page above the gazettes' sites, rendered only when its inputs
+    changed: a rebuild with nothing changed must not pay for the templates and its fonts."""
+
+    project: Project
+
+    def render(self) -> bytes:
+        from .render_html import render_portal
+        return render_portal(self.project)
+
+
 def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                 encoding: str | None = None, font_config=None,
-                site: bool = True, portal: bytes | None = None,
+                site: bool = True, portal: Portal | None = None,
                 reuse: bool = True) -> BuildResult | None:
     """Build one issue into build/<issue>/ (build/<gazette>/<issue>/) and, with ``site``, the
     HTML edition of all the gazette's issues into build/site/ (build/site/<gazette>/), with the
@@ -158,8 +171,13 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     record = cache.issue_record(key) if reuse else None
     print_fresh = (record is not None and record.get("key") == issue_key
                    and cache.intact(out, record["outputs"], exact=False))
-    portal_fresh = portal is None or cache.hashes.hash(
-        config.build_dir / SITE_FOLDER / "index.html") == sha256(portal)
+    portal_page, portal_fresh, portal_state = None, True, None
+    if portal is not None:
+        portal_state = portal_key(portal.project, cache.hashes, encoding)
+        published = cache.hashes.hash(config.build_dir / SITE_FOLDER / "index.html")
+        if cache.portal_record() != {"key": portal_state, "sha": published}:
+            portal_page = portal.render()
+            portal_fresh = published == sha256(portal_page)
 
     def site_state(pdf_sha: str | None, places_sha: str | None) -> tuple[str, dict | None]:
         printed = {d.name: {"pdf": cache.hashes.hash(config.output_dir / d.name / f"{d.name}.pdf"),
@@ -179,6 +197,8 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
             replay(diags, record["validation"] + record["render"])
             if site:
                 replay(diags, stored_site["diagnostics"])
+            if portal_page is not None:
+                cache.save_portal({"key": portal_state, "sha": sha256(portal_page)})
             cache.save()
             summary = BuildSummary(**record["summary"], site=_site_summary_from(
                 stored_site["summary"]) if site else None)
@@ -280,8 +300,8 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
             publication.put(config.issue_address(key), files)
         if edition is not None:
             publication.put(site_folder(config), edition.files)
-        if portal is not None and not portal_fresh:
-            publication.put_file(f"{SITE_FOLDER}/index.html", portal)
+        if not portal_fresh:
+            publication.put_file(f"{SITE_FOLDER}/index.html", portal_page)
         if files or edition is not None or not portal_fresh:
             publication.commit()
     except OutputError as exc:
@@ -310,6 +330,8 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                          "summary": site_summary.as_json()})
     elif stored_site is not None:
         site_summary = _site_summary_from(stored_site["summary"])
+    if portal_page is not None:
+        cache.save_portal({"key": portal_state, "sha": sha256(portal_page)})
     cache.published(out)  # remember the published files' stamps for the next check
     cache.save()
     return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,

@@ -26,8 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import CONFIG_FILE, _project_files, read_project_file, tool_versions
-from .config import Config
+from .archive import CONFIG_FILE, TOOLS, _project_files, read_project_file
+from .config import Config, Project
+from .content import issue_dirs
 from .diagnostics import Diagnostic, Diagnostics, Edit, Location, Severity
 from .output import write_atomic
 
@@ -41,13 +42,30 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def installed_tools() -> list[str]:
+    """The installed distributions of the tools gazette drives, by their dist-info folders
+    (``weasyprint-70.0.dist-info``): an upgrade renames the folder. Listing the folders costs a
+    fraction of what importlib.metadata's import and lookups do on every no-op rebuild."""
+    wanted = {name.replace("-", "_").lower() for name in TOOLS}
+    found = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        found += [name for name in names
+                  if name.endswith((".dist-info", ".egg-info"))
+                  and name.split("-", 1)[0].replace("-", "_").lower() in wanted]
+    return sorted(found)
+
+
 def code_digest() -> str:
     """gazette's own files (code and data) and the versions of the tools it drives: a changed
     line of the typesetter must not reuse outputs of the old one."""
     if not _CODE:
         digest = hashlib.sha256()
         digest.update(sys.version.encode())
-        digest.update(json.dumps(tool_versions(), sort_keys=True).encode())
+        digest.update(json.dumps(installed_tools(), sort_keys=True).encode())
         for path in _project_files(_PACKAGE, _PACKAGE):
             if "__pycache__" in path.parts or path.suffix == ".pyc":
                 continue
@@ -142,6 +160,17 @@ def _small_files(root: Path, folder: Path) -> list[tuple[str, str]]:
             for p in _project_files(root, folder)]
 
 
+def portal_key(project: Project, hashes: FileHashes, encoding: str | None) -> str:
+    """The several-gazette portal page reads every gazette's configuration, layouts and fonts
+    and every issue's issue.yaml (its label, date and link)."""
+    parts: list[tuple[str, str | None]] = []
+    for config in project.gazettes:
+        parts += BuildCache(config, encoding, hashes).shared()
+        parts += [(f"{config.id}/{path.name}", hashes.hash(path / "issue.yaml"))
+                  for path in issue_dirs(config)]
+    return _digest(parts)
+
+
 def diagnostics_json(diags: Iterable[Diagnostic]) -> list[dict]:
     return [{"severity": d.severity.name, "code": d.code, "message": d.message,
              "location": [d.location.path, d.location.line, d.location.column], "hint": d.hint,
@@ -163,12 +192,13 @@ class BuildCache:
 
     config: Config
     encoding: str | None = None
-    hashes: FileHashes = field(init=False)
+    hashes: FileHashes = None  # type: ignore[assignment]  # the project's, made when not given
     _shared: list[tuple[str, str | None]] | None = field(default=None, init=False)
     _issue_inputs: dict[str, list[tuple[str, str]]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        self.hashes = FileHashes(self.folder.parent / "files.json")
+        if self.hashes is None:
+            self.hashes = FileHashes(self.folder.parent / "files.json")
 
     @property
     def folder(self) -> Path:
@@ -232,6 +262,14 @@ class BuildCache:
 
     def save_site(self, record: dict) -> None:
         _save(self.folder / "site.json", {"format": FORMAT, **record})
+
+    def portal_record(self) -> dict | None:
+        """The key and sha256 of the several-gazette portal page last published."""
+        record = _load(self.folder.parent / "portal.json")
+        return None if record is None else {"key": record.get("key"), "sha": record.get("sha")}
+
+    def save_portal(self, record: dict) -> None:
+        _save(self.folder.parent / "portal.json", {"format": FORMAT, **record})
 
     def published(self, folder: Path) -> dict[str, str | None]:
         """Path → sha256 of every file now published in ``folder`` (build/<issue>, a site)."""

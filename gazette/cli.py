@@ -67,9 +67,8 @@ def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str 
 
     ISSUE 写作 2020-07；一个项目有多种公报时写作 yinchuan/2020-07。
     """
-    from .build import build_issue
+    from .build import Portal, build_issue
     from .content import resolve_issue
-    from .render_html import render_portal
 
     if issue and all_issues:
         raise click.UsageError("不能同时指定期次和 --all")
@@ -88,7 +87,7 @@ def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str 
         click.echo(exc.diagnostic.format(), err=True)
         sys.exit(2)
     failed = 0
-    portal = render_portal(project) if project.multi else None
+    portal = Portal(project) if project.multi else None
     for config, path in targets:
         diags = Diagnostics()
         try:

@@ -362,6 +362,57 @@ def test_madeup_gazette_has_its_own_site_and_the_portal_lists_it(madeup):
     assert "2019.NO.4" in output
 
 
+def test_a_rebuild_with_nothing_changed_renders_nothing_and_restores_a_tampered_portal(madeup):
+    """A no-op rebuild of a several-gazette project answers from the build cache without
+    importing a rendering stage (the portal page is not rendered again either); a portal
+    page changed behind the build's back is rendered and published again."""
+    import subprocess
+    import sys
+
+    root, _config, _pdf, _ = madeup
+    index = root / "build" / "site" / "index.html"
+    published = index.read_bytes()
+    probe = ("import sys\nfrom gazette.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    code = exit.code\n"
+             "print('exit', code, sorted(m for m in ('gazette.render_html', 'gazette.render_pdf',"
+             " 'weasyprint', 'jinja2', 'fontTools') if m in sys.modules))")
+    command = [sys.executable, "-c", probe, "build", "qingshui/2019-04",
+               "-c", str(root / "config.yaml")]
+    run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "沿用上次的结果" in run.stdout and run.stdout.rstrip().endswith("exit 0 []"), \
+        run.stdout + run.stderr
+    assert index.read_bytes() == published
+    index.write_bytes(published.replace("清水市人民政府公报".encode(), "某某公报".encode()))
+    run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0 and "exit 0" in run.stdout, run.stdout + run.stderr
+    assert index.read_bytes() == published, "the tampered portal page is published again"
+
+
+def test_the_portal_key_follows_every_gazette_s_issues(whole_project, tmp_path):
+    """The portal lists every gazette's issues: another gazette's issue.yaml changes its key
+    (so building one gazette's issue brings the portal up to date), a notice does not."""
+    from gazette.buildcache import FileHashes, portal_key
+    from gazette.content import issue_dirs
+
+    project = load_project(whole_project / "config.yaml")
+    hashes = FileHashes(tmp_path / "files.json")
+    before = portal_key(project, hashes, None)
+    other = issue_dirs(project.gazettes[-1])[0]
+    meta = other / "issue.yaml"
+    text = meta.read_text(encoding="utf-8")
+    notice = next(other.glob("*.md"))
+    body = notice.read_text(encoding="utf-8")
+    try:
+        notice.write_text(body + "\n", encoding="utf-8")
+        assert portal_key(project, hashes, None) == before
+        meta.write_text(text + "\n# 改动\n", encoding="utf-8")
+        assert portal_key(project, hashes, None) != before
+    finally:
+        meta.write_text(text, encoding="utf-8")
+        notice.write_text(body, encoding="utf-8")
+    assert portal_key(project, hashes, None) == before
+
+
 @pytest.fixture(scope="module")
 def portal(whole_project):
     """The published sites of every bundled gazette and the portal above them
