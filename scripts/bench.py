@@ -140,7 +140,10 @@ def run_child(argv: list[str], cwd: Path = ROOT) -> dict:
     """Run argv as a fresh process; wall time, CPU time and max RSS of that very child."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err,
+        # Python caches compiled modules as an installed tool's user has them; a machine
+        # that sets PYTHONDONTWRITEBYTECODE would compile gazette anew in every child.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, env=env,
                                 stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
