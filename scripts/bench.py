@@ -167,6 +167,17 @@ def executables() -> tuple[str, str]:
     sys.exit("bench: gazette is not installed; run scripts/setup.sh first")
 
 
+def job_for(python: str, key: str, root: Path) -> tuple[str, dict]:
+    """weasyprint_job computed in a child: a child's peak RSS starts from its parent's RSS at
+    fork (Linux carries the high-water mark across exec), so this process imports nothing of
+    gazette's and stays small, or it would set a floor under every figure (it was 104 MB)."""
+    code = ("import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+            "import bench; print(json.dumps(bench.weasyprint_job(sys.argv[2], Path(sys.argv[3]))))")
+    result = run_child([python, "-c", code, str(Path(__file__).resolve().parent), key, str(root)])
+    found, job = json.loads(result["stdout"].strip().splitlines()[-1])
+    return found, job
+
+
 def weasyprint_job(key: str | None, root: Path = ROOT) -> tuple[str, dict]:
     """The issue key and what the WeasyPrint child needs, as gazette.render_pdf computes it."""
     sys.path.insert(0, str(ROOT))
@@ -275,7 +286,7 @@ def memory(python: str, gazette: str, key: str, sizes: list[int], tmp: Path,
         build = full_build(gazette, key, project)
         engine = None
         if size <= engine_up_to:
-            _, job = weasyprint_job(key, project)
+            _, job = job_for(python, key, project)
             job["out"] = str(tmp / f"size-{size}.pdf")
             engine = weasyprint_alone(python, job)
         rows.append({"size": size, "pages": build["pages"], "build": build, "engine": engine,
@@ -308,7 +319,7 @@ def main() -> None:
     python, gazette = executables()
     with tempfile.TemporaryDirectory(prefix="gazette-bench-") as tmp:
         project = scratch_project(Path(tmp) / "project", args.issue)
-        key, job = weasyprint_job(args.issue, project)
+        key, job = job_for(python, args.issue, project)
         issue_dir = project / "content" / args.issue
         job["out"] = str(Path(tmp) / "weasyprint.pdf")
         print(f"bench: issue {key}, {args.runs} interleaved pairs (+1 warm-up), "
