@@ -7,7 +7,6 @@ else (network, /etc/passwd, ../ escapes) is refused with a diagnostic naming the
 
 from __future__ import annotations
 
-import functools
 import gc
 import os
 import logging
@@ -25,6 +24,7 @@ from .cite import citations, gazette_id, qr_codes
 from .config import Config
 from .pagestyle import PAGE_STYLES, PageMetrics  # noqa: F401  (re-exported for tests)
 from .diagnostics import Diagnostics, Location, relative
+from .fonts import font_cmap
 from .pagefit import Fit
 from .issue import Issue
 from .templates import edition_environment, print_helpers
@@ -77,11 +77,11 @@ def shared_glyphs(path: Path, fallback: tuple[Path, ...]) -> list[str]:
     """The characters a font draws with their twin's glyph and a fallback font draws with one
     of their own: left to the fallback (the face's unicode-range leaves them out), they copy
     out of the PDF as written."""
-    cmap, out = _cmap(path), []
+    cmap, out = font_cmap(path), []
     for char, twin in SHARED_GLYPH_TWINS.items():
         if cmap.get(ord(char)) is None or cmap.get(ord(char)) != cmap.get(ord(twin)):
             continue
-        if any((glyph := _cmap(f).get(ord(char))) is not None and glyph != _cmap(f).get(ord(twin))
+        if any((glyph := font_cmap(f).get(ord(char))) is not None and glyph != font_cmap(f).get(ord(twin))
                for f in fallback):
             out.append(char)
     return out
@@ -92,10 +92,10 @@ def unicode_range_without(path: Path, fallback: tuple[Path, ...], chars: list[st
     """A CSS unicode-range for the font that leaves out ``chars`` and the characters of
     ``used`` that only a fallback font has. WeasyPrint takes a face's unicode-range as its
     coverage, so the range must not claim a character a fallback font should set."""
-    own = set(_cmap(path))
+    own = set(font_cmap(path))
     given = {ord(c) for c in chars} | {
         code for code in map(ord, set(used))
-        if code not in own and any(code in _cmap(other) for other in fallback)}
+        if code not in own and any(code in font_cmap(other) for other in fallback)}
     ranges, start = [], 0
     for code in sorted(given):
         if code > start:
@@ -103,18 +103,6 @@ def unicode_range_without(path: Path, fallback: tuple[Path, ...], chars: list[st
         start = code + 1
     ranges.append(f"U+{start:X}-10FFFF")
     return ", ".join(ranges)
-
-
-def _cmap(path: Path) -> dict[int, str]:
-    stat = path.stat()
-    return _read_cmap(path, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=16)
-def _read_cmap(path: Path, _mtime: int, _size: int) -> dict[int, str]:
-    from fontTools.ttLib import TTFont
-
-    return TTFont(path, lazy=True).getBestCmap()
 
 
 def render_print_html(issue: Issue, config: Config, fit: Fit | None = None, *,
