@@ -131,6 +131,17 @@ def _site_summary_from(data: dict | None) -> SiteSummary | None:
                        data["index_bytes"])
 
 
+def _site_for(config: Config, issue: Issue, places: dict[str, PagePlace],
+              encoding: str | None) -> tuple[Site, Diagnostics]:
+    """The web edition with this issue's pages, before its PDF exists: the site links to the
+    PDF by its path, and the build puts the PDF's bytes in place of the empty file."""
+    from .render_html import PrintEdition, SiteIssue, published_site
+
+    diags = Diagnostics()
+    site = published_site(config, diags, SiteIssue(issue, PrintEdition(b"", places)), encoding)
+    return site, diags
+
+
 def _read_places(folder: Path) -> dict[str, PagePlace]:
     from .render_pdf import PagePlace
 
@@ -209,6 +220,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     # The stages proper, imported only when something has to be built: a rebuild that reuses
     # everything then costs a fraction of a second, start-up included.
     from .archive import archive_files
+    from .background import Background
     from .check import BUILD_RULES, validate_issue
     from .render_html import PrintEdition, SiteIssue, places_json, published_site
     from .memory import give_back
@@ -228,112 +240,128 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     except OutputError as exc:
         diags.error("output.unwritable", exc.message, Location(relative(config.build_dir, config.root)))
         return None
-    rendered = Diagnostics()
-    files: dict[str, bytes] = {}
-    if print_fresh:
-        pdf: bytes | Path = out / pdf_name(issue)
-        places = _read_places(out)
-        pages = record["summary"]["pages"]
-        replay(rendered, record["render"])
-        diags.extend(rendered)
-        pdf_sha, places_sha = record["outputs"][pdf_name(issue)], record["outputs"][PLACES_FILE]
-        fitted = tuple(record["summary"].get("fitted", ()))
-        laid_out_in = record["summary"].get("parts", 1)
-    else:
-        printed = config.with_layout(dict(issue.meta.layout))
-        html = render_print_html(issue, printed)
-        release_segmenter()
-        fitter = PageFitter(issue, printed.page.line_pt)
-
-        def refit(document, laid_out: dict[str, PagePlace]) -> str | None:
-            nonlocal html
-            fit = fitter.next_fit(document, laid_out)
-            if fit is None:
-                return None
-            html = render_print_html(issue, printed, fit)
-            return html
-
-        places = {}
-        embedded: list[SourceFile] = []
-
-        def attach(laid_out: dict[str, PagePlace]) -> list[SourceFile]:
-            embedded.extend(archive_files(config, issue, {PLACES_FILE: places_json(laid_out)}))
-            return embedded
-
-        parts = None if fitter.wanted() else plan_parts(issue, printed.page)
-        if parts is None:
-            pdf, pages = render_pdf(html, printed, issue, rendered, font_config=font_config,
-                                    places=places, attach=attach,
-                                    refit=refit if fitter.wanted() else None)
-        else:
-            pdf, pages = render_in_parts(
-                issue, printed, rendered, parts,
-                lambda part: render_print_html(issue, printed, part=part, whole=html),
-                font_config=font_config, places=places, attach=attach)
-        give_back()
-        diags.extend(rendered)
-        if rendered.errors:
-            return None
-        files = {"print.html": html.encode("utf-8"), pdf_name(issue): pdf,
-                 PLACES_FILE: places_json(places), MANIFEST: embedded[-1].data}
-        pdf_sha, places_sha = sha256(pdf), sha256(files[PLACES_FILE])
-        fitted = tuple(fitter.fit.describe(issue, printed.page.line_pt))
-        laid_out_in = len(parts) if parts else 1
-    drifts = page_drifts(issue, places)
-    summary = BuildSummary(config.name, issue.meta.label, len(issue.notices), pages,
-                           sum(1 for n in issue.notices if n.meta.printed_page),
-                           tuple(d.format() for d in drifts), fitted=fitted, parts=laid_out_in)
-    edition = None
-    site_key, stored_site = site_state(pdf_sha, places_sha) if site else ("", None)
-    site_diags = Diagnostics()
-    if site and stored_site is None:
-        edition = published_site(config, site_diags, SiteIssue(issue, PrintEdition(pdf, places)),
-                                 encoding)
-        diags.extend(site_diags)
-        if site_diags.errors:
-            return None
-    elif stored_site is not None:
-        replay(diags, stored_site["diagnostics"])
-    publication = Publication(config.build_dir)
+    site_job: Background[tuple[Site, Diagnostics]] | None = None
     try:
-        if files:
-            publication.put(config.issue_address(key), files)
+        rendered = Diagnostics()
+        files: dict[str, bytes] = {}
+        if print_fresh:
+            pdf: bytes | Path = out / pdf_name(issue)
+            places = _read_places(out)
+            pages = record["summary"]["pages"]
+            replay(rendered, record["render"])
+            diags.extend(rendered)
+            pdf_sha, places_sha = record["outputs"][pdf_name(issue)], record["outputs"][PLACES_FILE]
+            fitted = tuple(record["summary"].get("fitted", ()))
+            laid_out_in = record["summary"].get("parts", 1)
+        else:
+            printed = config.with_layout(dict(issue.meta.layout))
+            html = render_print_html(issue, printed)
+            release_segmenter()
+            fitter = PageFitter(issue, printed.page.line_pt)
+
+            def refit(document, laid_out: dict[str, PagePlace]) -> str | None:
+                nonlocal html
+                fit = fitter.next_fit(document, laid_out)
+                if fit is None:
+                    return None
+                html = render_print_html(issue, printed, fit)
+                return html
+
+            places = {}
+            embedded: list[SourceFile] = []
+
+            def attach(laid_out: dict[str, PagePlace]) -> list[SourceFile]:
+                nonlocal site_job
+                embedded.extend(archive_files(config, issue, {PLACES_FILE: places_json(laid_out)}))
+                if site and parts is None:
+                    # The web edition needs the pages, not the PDF's bytes: it is rendered on the
+                    # other core while this one writes the PDF.
+                    site_job = Background(lambda: _site_for(config, issue, laid_out, encoding))
+                return embedded
+
+            parts = None if fitter.wanted() else plan_parts(issue, printed.page)
+            if parts is None:
+                pdf, pages = render_pdf(html, printed, issue, rendered, font_config=font_config,
+                                        places=places, attach=attach,
+                                        refit=refit if fitter.wanted() else None)
+            else:
+                pdf, pages = render_in_parts(
+                    issue, printed, rendered, parts,
+                    lambda part: render_print_html(issue, printed, part=part, whole=html),
+                    font_config=font_config, places=places, attach=attach)
+            give_back()
+            diags.extend(rendered)
+            if rendered.errors:
+                return None
+            files = {"print.html": html.encode("utf-8"), pdf_name(issue): pdf,
+                     PLACES_FILE: places_json(places), MANIFEST: embedded[-1].data}
+            pdf_sha, places_sha = sha256(pdf), sha256(files[PLACES_FILE])
+            fitted = tuple(fitter.fit.describe(issue, printed.page.line_pt))
+            laid_out_in = len(parts) if parts else 1
+        drifts = page_drifts(issue, places)
+        summary = BuildSummary(config.name, issue.meta.label, len(issue.notices), pages,
+                               sum(1 for n in issue.notices if n.meta.printed_page),
+                               tuple(d.format() for d in drifts), fitted=fitted, parts=laid_out_in)
+        edition = None
+        site_key, stored_site = site_state(pdf_sha, places_sha) if site else ("", None)
+        site_diags = Diagnostics()
+        if site and stored_site is None:
+            current = SiteIssue(issue, PrintEdition(pdf, places))
+            if site_job is not None:
+                edition, site_diags = site_job.result()
+                edition.files[current.pdf_path] = pdf
+            else:
+                edition = published_site(config, site_diags, current, encoding)
+            diags.extend(site_diags)
+            if site_diags.errors:
+                return None
+        elif stored_site is not None:
+            replay(diags, stored_site["diagnostics"])
+        publication = Publication(config.build_dir)
+        try:
+            if files:
+                publication.put(config.issue_address(key), files)
+            if edition is not None:
+                publication.put(site_folder(config), edition.files)
+            if not portal_fresh:
+                publication.put_file(f"{SITE_FOLDER}/index.html", portal_page)
+            if files or edition is not None or not portal_fresh:
+                publication.commit()
+        except OutputError as exc:
+            diags.error("output.failed", exc.message,
+                        Location(relative(config.build_dir, config.root)))
+            return None
+        reused = frozenset(({"print"} if print_fresh else set())
+                           | ({"site"} if stored_site is not None else set()))
+        if cache.inputs_changed(issue_dir, issue_key, gazette_key, issue_dirs(config)):
+            cache.forget(key)
+            cache.save()
+            site_summary = _site_summary(config, edition) if edition is not None else None
+            return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
+                               edition, drifts,
+                               BuildSummary(**summary.as_json(), site=site_summary),
+                               reused)
+        cache.save_issue(key, {
+            "key": issue_key, "gazette": gazette_key,
+            "outputs": {name: sha256(data) for name, data in files.items()} if files
+            else record["outputs"],
+            "validation": diagnostics_json(validation), "render": diagnostics_json(rendered),
+            "summary": summary.as_json()})
+        site_summary = None
         if edition is not None:
-            publication.put(site_folder(config), edition.files)
-        if not portal_fresh:
-            publication.put_file(f"{SITE_FOLDER}/index.html", portal_page)
-        if files or edition is not None or not portal_fresh:
-            publication.commit()
-    except OutputError as exc:
-        diags.error("output.failed", exc.message, Location(relative(config.build_dir, config.root)))
-        return None
-    reused = frozenset(({"print"} if print_fresh else set())
-                       | ({"site"} if stored_site is not None else set()))
-    if cache.inputs_changed(issue_dir, issue_key, gazette_key, issue_dirs(config)):
-        cache.forget(key)
+            site_summary = _site_summary(config, edition)
+            cache.save_site({"key": site_key, "outputs": cache.published(site_dir(config)),
+                             "diagnostics": diagnostics_json(site_diags),
+                             "summary": site_summary.as_json()})
+        elif stored_site is not None:
+            site_summary = _site_summary_from(stored_site["summary"])
+        if portal_page is not None:
+            cache.save_portal({"key": portal_state, "sha": sha256(portal_page)})
+        cache.published(out)  # remember the published files' stamps for the next check
         cache.save()
-        site_summary = _site_summary(config, edition) if edition is not None else None
         return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
-                           edition, drifts, BuildSummary(**summary.as_json(), site=site_summary),
-                           reused)
-    cache.save_issue(key, {
-        "key": issue_key, "gazette": gazette_key,
-        "outputs": {name: sha256(data) for name, data in files.items()} if files
-        else record["outputs"],
-        "validation": diagnostics_json(validation), "render": diagnostics_json(rendered),
-        "summary": summary.as_json()})
-    site_summary = None
-    if edition is not None:
-        site_summary = _site_summary(config, edition)
-        cache.save_site({"key": site_key, "outputs": cache.published(site_dir(config)),
-                         "diagnostics": diagnostics_json(site_diags),
-                         "summary": site_summary.as_json()})
-    elif stored_site is not None:
-        site_summary = _site_summary_from(stored_site["summary"])
-    if portal_page is not None:
-        cache.save_portal({"key": portal_state, "sha": sha256(portal_page)})
-    cache.published(out)  # remember the published files' stamps for the next check
-    cache.save()
-    return BuildResult(issue, out / pdf_name(issue), pages, time.perf_counter() - started,
-                       edition, drifts,
-                       BuildSummary(**summary.as_json(), site=site_summary), reused)
+                           edition, drifts,
+                           BuildSummary(**summary.as_json(), site=site_summary), reused)
+    finally:
+        if site_job is not None:  # an error, or a site found fresh: nobody waits for it
+            site_job.cancel()

@@ -67,6 +67,25 @@ def test_every_bundled_issue_builds_cleanly(issue_pdf):
     assert result.pages == len(pdf.texts)
 
 
+def test_the_web_edition_publishes_the_issue_s_own_pdf(issue_pdf):
+    """The web edition is rendered in a forked process before the PDF exists
+    (gazette.background); the build then puts the PDF in it: the site's copy is the issue's
+    PDF byte for byte, and every notice page links to it at the page pages.json gives."""
+    from gazette.render_html import SiteIssue, read_print_edition
+    from gazette.sitepaths import site_dir
+
+    config, result, _, _, places = issue_pdf
+    current = SiteIssue(result.issue, read_print_edition(config, result.pdf_path.parent.name))
+    copy = site_dir(config) / current.pdf_path
+    assert copy.read_bytes() == result.pdf_path.read_bytes()
+    for section in result.issue.sections:
+        for notice in section.notices:
+            html = (site_dir(config) / current.notice_path(notice) / "index.html").read_text(
+                encoding="utf-8")
+            first = places[notice.anchor][0]
+            assert f"{current.key}.pdf#page={first}\"" in html, notice.meta.title
+
+
 def test_every_notice_starts_on_the_page_its_toc_entry_prints(issue_pdf):
     """The 目录's numbers are the layout's (target-counter) and the title is on that page."""
     config, result, _, pdf, places = issue_pdf
