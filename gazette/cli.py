@@ -20,6 +20,19 @@ ENCODING_OPTION = click.option(
     "--encoding", default=None, help="按指定编码读取稿件（如 gb18030），默认 UTF-8")
 
 
+def certificate_options(*, required: bool):
+    """--cert and --chain, for ``sign`` (required) and ``build --sign`` (with --sign only)."""
+    lead = "" if required else "--sign 的"
+
+    def apply(command):
+        command = click.option("--chain", "chain", multiple=True, type=click.Path(path_type=Path),
+                               help=f"{lead}中间证书，可重复")(command)
+        return click.option("--cert", "cert", required=required, default=None,
+                            type=click.Path(path_type=Path),
+                            help=f"{lead}签名证书（PEM/DER）")(command)
+    return apply
+
+
 def _print_diagnostics(diags: Diagnostics) -> None:
     for diagnostic in diags:
         click.echo(diagnostic.format(), err=True)
@@ -54,10 +67,7 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="--all 时输入未变的期也重新生成")
 @click.option("--sign", "sign_key", default=None, type=click.Path(path_type=Path),
               help="生成后用这个私钥给 PDF 的副本加电子签名（同 gazette sign），需同时给出 --cert")
-@click.option("--cert", "cert", default=None, type=click.Path(path_type=Path),
-              help="--sign 的签名证书（PEM/DER）")
-@click.option("--chain", "chain", multiple=True, type=click.Path(path_type=Path),
-              help="--sign 的中间证书，可重复")
+@certificate_options(required=False)
 @CONFIG_OPTION
 @ENCODING_OPTION
 def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str | None,
@@ -435,10 +445,7 @@ def verify(pdf: Path, config_path: Path, trust: tuple[Path, ...]) -> None:
 @click.argument("pdf", type=click.Path(path_type=Path))
 @click.option("--key", "key", required=True, type=click.Path(path_type=Path),
               help="签名私钥（PEM/DER；加密的私钥口令放在环境变量 GAZETTE_SIGN_PASSPHRASE）")
-@click.option("--cert", "cert", required=True, type=click.Path(path_type=Path),
-              help="签名证书（PEM/DER）")
-@click.option("--chain", "chain", multiple=True, type=click.Path(path_type=Path),
-              help="中间证书，可重复")
+@certificate_options(required=True)
 @click.option("--reason", default=None, help="签名原因，如“与印刷版一致”")
 @CONFIG_OPTION
 def sign(pdf: Path, key: Path, cert: Path, chain: tuple[Path, ...], reason: str | None,
