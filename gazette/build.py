@@ -131,6 +131,13 @@ def _site_summary_from(data: dict | None) -> SiteSummary | None:
                        data["index_bytes"])
 
 
+ALONGSIDE_PAGES = 150
+"""Issues up to this many pages have their web edition rendered while the PDF is written. A
+bigger layout holds hundreds of MB, which a forked child counts again in its own RSS (a
+385-page issue peaked at 1,086 MB); its site is rendered after the PDF, once that memory
+is given back."""
+
+
 def _site_for(config: Config, issue: Issue, places: dict[str, PagePlace],
               encoding: str | None) -> tuple[Site, Diagnostics]:
     """The web edition with this issue's pages, before its PDF exists: the site links to the
@@ -273,9 +280,10 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
             def attach(laid_out: dict[str, PagePlace]) -> list[SourceFile]:
                 nonlocal site_job
                 embedded.extend(archive_files(config, issue, {PLACES_FILE: places_json(laid_out)}))
-                if site and parts is None:
-                    # The web edition needs the pages, not the PDF's bytes: it is rendered on the
-                    # other core while this one writes the PDF.
+                last = max((place.last for place in laid_out.values()), default=0)
+                if site and parts is None and last <= ALONGSIDE_PAGES:
+                    # The web edition needs the pages, not the PDF's bytes: it is rendered on
+                    # the other core while this one writes the PDF.
                     site_job = Background(lambda: _site_for(config, issue, laid_out, encoding))
                 return embedded
 
