@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +44,17 @@ from .sitepaths import PLACES_FILE, SITE_FOLDER, site_dir, site_folder  # noqa: 
 from .templates import edition_environment, web_helpers
 from .typography import WORD_CACHE, word_cache_file
 from .webdoc import shape_notice
-from .webfonts import (WEB_ROLES, FontSet, cache_dir, font_stacks, lay_out_lazily, preview_css,
-                       subset_font, subset_site, visible)
+from .webfonts import (WEB_ROLES, FontSet, cache_dir, far_css, font_stacks, lay_out_lazily,
+                       preview_css, subset_font, subset_site, visible)
 
 SEARCH_PAGE = "search/index.html"
+
+
+def _compact_css(css: str) -> str:
+    """The stylesheet as served: without its comments (they explain the template, at
+    layouts/html/site.css.j2), indentation and blank lines; every page loads it (~13 % less)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    return "".join(line.strip() + "\n" for line in css.splitlines() if line.strip())
 MISSING_PAGE = "404.html"
 FONTS_MARK = "<!--gazette:fonts-->"
 """Where base.html wants the page's font preloads and its own @font-face rules, which are
@@ -265,8 +273,8 @@ def render_site(config: Config, issues: list[SiteIssue], *, fonts: str = "subset
     for asset in ("site.js", "favicon.svg"):
         files[f"assets/{asset}"] = (config.layouts_dir / "html" / asset).read_bytes()
     files["robots.txt"] = _robots(config)
-    files["assets/site.css"] = renderer.env.get_template("html/site.css.j2").render(
-        roles=WEB_ROLES, stacks=font_stacks(config)).encode("utf-8")
+    files["assets/site.css"] = _compact_css(renderer.env.get_template("html/site.css.j2").render(
+        roles=WEB_ROLES, stacks=font_stacks(config), far=far_css())).encode("utf-8")
     font_set = None
     if fonts == "subset":
         page_chars = {}

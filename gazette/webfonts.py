@@ -99,6 +99,17 @@ Chromium gives a lazy block that arrives while the page is still loading its est
 first, and the text below it moves when it takes its real one (layout shift 0.07 on Slow 4G,
 measured). 1500 cost the first visit ~50 KB more at 375 px; 1000 moved nothing (CLS ≤ 0.003)."""
 LAZY_CLASS = "gw-lazy"
+FAR_AFTER = 500
+"""Characters of a page set in its own fonts from the start: about what a phone's first
+screen shows with the site header (375 × 800 px: ~500). The blocks after them, and the rows of
+a table one by one, are marked far (:data:`FAR_CLASS`): set in the blank fonts, which fetch
+nothing, until the reader comes within half a screen of them (the head's script drops the
+class from an IntersectionObserver), so their font pieces load only then. Without it Chromium
+lays out a ``content-visibility: auto`` block as soon as it is within 1.5 screens, and a table
+whole, and a first visit loaded the pieces of ~2.5 screens of text (at 1280 px 336 KB, a
+table's notice 504 KB; with it 269 and 296 KB, measured). The blank fonts have the web fonts'
+advances, line heights and 'halt' widths, so the text does not move when its font arrives."""
+FAR_CLASS = "gw-far"
 
 _VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 _SKIP = frozenset(("head", "script", "style", "template", "title", "noscript"))
@@ -135,17 +146,18 @@ _LAZY = _lazy_selectors()
 
 
 class _RoleCollector(HTMLParser):
-    """Each role's characters in the order a browser needs them: first the text laid out on
-    every visit, then the lazily laid-out blocks (:data:`LAZY_BLOCKS`) in document order, then
-    what a closed <details> hides beyond its summary."""
+    """Each role's characters in the order a browser needs them: first the text set in its
+    fonts on every visit, then the far and lazily laid-out blocks (:data:`LAZY_BLOCKS`, table
+    rows) in document order, then what a closed <details> hides beyond its summary."""
 
     def __init__(self, mark: bool = False) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, str | None, bool, int]] = []
-        """(tag, role, closed <details>, 0 | 1 lazy block | 2 its children may be)."""
+        self.stack: list[tuple[str, str | None, bool, int, bool]] = []
+        """(tag, role, closed <details>, 0 | 1 lazy block | 2 its children may be, far)."""
         self.mark = mark
-        self.marks: list[tuple[tuple[int, int], str]] = []
-        """With ``mark``: (position, start tag) of each block to make lazy."""
+        self.marks: list[tuple[tuple[int, int], str, tuple[str, ...]]] = []
+        """With ``mark``: (position, start tag, classes to add) of each block to make lazy
+        (:data:`LAZY_CLASS`) or far (:data:`FAR_CLASS`)."""
         self.shown = 0
         self.skip = 0
         self.chars: dict[tuple[str, str], None] = {}
@@ -153,13 +165,13 @@ class _RoleCollector(HTMLParser):
         self.later: dict[tuple[str, str], None] = {}
 
     def _role(self) -> str:
-        return next((role for _, role, _, _ in reversed(self.stack) if role), "fang")
+        return next((entry[1] for entry in reversed(self.stack) if entry[1]), "fang")
 
     def _folded(self) -> bool:
         """Inside a closed <details>, and not in its summary."""
-        for index, (tag, _, closed, _) in enumerate(self.stack):
+        for index, (tag, _, closed, _, _) in enumerate(self.stack):
             if tag == "details" and closed:
-                return not any(t == "summary" for t, _, _, _ in self.stack[index + 1:])
+                return not any(entry[0] == "summary" for entry in self.stack[index + 1:])
         return False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -173,15 +185,25 @@ class _RoleCollector(HTMLParser):
             self._add(role or self._role(), placeholder)
         if tag not in _VOID:
             lazy = 2 if any(c and sel.matches(tag, classes) for sel, c in _LAZY) else 0
+            block = (any(not c and sel.matches(tag, classes) for sel, c in _LAZY)
+                     or bool(self.stack and self.stack[-1][3] == 2))
             inside = any(entry[3] == 1 for entry in self.stack)
+            far = FAR_CLASS in classes or any(entry[4] for entry in self.stack)
+            added = []
             if LAZY_CLASS in classes and not inside:
                 lazy = 1
-            elif self.mark and not inside and tag != "table" and self.shown >= LAZY_AFTER and (
-                    any(not c and sel.matches(tag, classes) for sel, c in _LAZY)
-                    or (self.stack and self.stack[-1][3] == 2)):
+            elif self.mark and not inside and tag != "table" and self.shown >= LAZY_AFTER and block:
                 lazy = 1
-                self.marks.append((self.getpos(), self.get_starttag_text() or ""))
-            self.stack.append((tag, role, tag == "details" and "open" not in attributes, lazy))
+                added.append(LAZY_CLASS)
+            # A table's rows are far one by one, never the table as a whole: it may be long.
+            if (self.mark and not far and self.shown >= FAR_AFTER
+                    and (tag == "tr" or (block and "gw-table-block" not in classes))):
+                far = True
+                added.append(FAR_CLASS)
+            if added:
+                self.marks.append((self.getpos(), self.get_starttag_text() or "", tuple(added)))
+            self.stack.append((tag, role, tag == "details" and "open" not in attributes, lazy,
+                               far))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
@@ -198,11 +220,11 @@ class _RoleCollector(HTMLParser):
     def _add(self, role: str, text: str) -> None:
         if self._folded():
             into = self.later
-        elif any(entry[3] == 1 for entry in self.stack):
-            into = self.lazy
         else:
-            into = self.chars
-            self.shown += len(text.strip())
+            lazy = any(entry[3] == 1 for entry in self.stack)
+            if not lazy:
+                self.shown += len(text.strip())
+            into = self.lazy if lazy or any(entry[4] for entry in self.stack) else self.chars
         into.update(dict.fromkeys((role, ch) for ch in text if _needs_glyph(ch)))
 
     def ordered(self) -> dict[str, dict[str, int]]:
@@ -214,7 +236,7 @@ class _RoleCollector(HTMLParser):
 
 
 LAZY_RANK = 1 << 24
-"""Ranks from here on are text in lazily laid-out blocks (and, from twice this, in closed
+"""Ranks from here on are text in far or lazily laid-out blocks (and, from twice this, in closed
 <details>): a font whose first character on the page ranks here is not preloaded."""
 
 
@@ -235,7 +257,8 @@ def role_texts(html: str) -> dict[str, set[str]]:
 
 def lay_out_lazily(html: str) -> tuple[str, dict[str, dict[str, int]]]:
     """``html`` with the blocks after its first :data:`LAZY_AFTER` characters marked lazy
-    (:data:`LAZY_BLOCKS`), and its :func:`role_order`, in one reading of the page."""
+    (:data:`LAZY_BLOCKS`), those after :data:`FAR_AFTER` far, and its :func:`role_order`, in
+    one reading of the page."""
     collector = _RoleCollector(mark=True)
     collector.feed(html)
     collector.close()
@@ -245,9 +268,12 @@ def lay_out_lazily(html: str) -> tuple[str, dict[str, dict[str, int]]]:
     for line in html.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
     out, last = [], 0
-    for (line, column), tag in collector.marks:
+    for (line, column), tag, names in collector.marks:
         at = starts[line - 1] + column
-        out += [html[last:at], _with_class(tag, LAZY_CLASS)]
+        marked = tag
+        for name in names:
+            marked = _with_class(marked, name)
+        out += [html[last:at], marked]
         last = at + len(tag)
     out.append(html[last:])
     return "".join(out), collector.ordered()
@@ -293,8 +319,7 @@ class WebFont:
 
     def face(self, url: str) -> str:
         ranges = f";unicode-range:{unicode_range(self.chars)}" if self.ranged else ""
-        local = "".join(f"local({name})," for name in LOCAL_FIRST.get(self.family, ()))
-        return (f'@font-face{{font-family:{self.family};src:{local}url("{url}") format("woff2")'
+        return (f'@font-face{{font-family:{self.family};src:url("{url}")'
                 f"{FACE_METRICS};font-display:swap{ranges}}}\n")
 
     @property
@@ -312,7 +337,14 @@ LOCAL_FIRST = {"GzFang": ('"FangSong"', '"仿宋"', '"FangSong_GB2312"', '"仿�
                           '"STFangsong"', '"华文仿宋"')}
 """Body text (仿宋) is set in the reader's own 仿宋 when there is one (every Chinese Windows has
 FangSong, Macs STFangsong), so the longest notices cost no body-font download there; elsewhere
-the bundled font's subsets load as before. Matched by full or PostScript name (CSS local())."""
+the bundled font's subsets load as before. Matched by full or PostScript name (CSS local()),
+in one face of its own (:func:`local_family`, fonts.css) ahead of the web font in the stack,
+not in each piece's face: a page declares ~20 pieces of 仿宋 in its head."""
+
+
+def local_family(family: str) -> str:
+    """The family of the reader's own fonts that stand in for ``family`` (:data:`LOCAL_FIRST`)."""
+    return f"GzLocal-{family.removeprefix('Gz').lower()}"
 
 SLICED = "GzFang"
 """The body font is cut into stable slices shared by all pages; it is most of a site's text."""
@@ -330,10 +362,11 @@ EXTENDED_SIZE = 200
 """The search page, which can show any notice's text, takes the rest of each font in slices of
 this many characters (by frequency, then code point): only the slices its results use load."""
 
-BASIC = ("".join(chr(c) for c in range(0x21, 0x7F)) +
+BASIC = ("".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalpha()) +
          "\u3000，。、；：？！（）《》〈〉“”‘’〔〕【】「」『』—…·％＋－．／０１２３４５６７８９△○●")
-"""Digits, Latin letters and Chinese punctuation: in the first slice with the commonest
-characters, since every page has them."""
+"""Digits, ASCII and Chinese punctuation: in the first slice with the commonest characters,
+since every page has them. Not the Latin letters: a notice uses a handful (No., PDF), which
+its own pieces carry for less than the 3 KB all 52 cost in the slice."""
 
 LOCAL_FALLBACK = {
     "serif": ('"FangSong"', '"STFangsong"', '"SimSun"', '"Songti SC"', '"Noto Serif CJK SC"',
@@ -449,6 +482,10 @@ def _fallback_css(blanks: dict[str, bytes]) -> str:
         sources = ",".join(f"local({name})" for name in names)
         rules.append(f"@font-face{{font-family:GzLocal-{generic};src:{sources}"
                      f"{FACE_METRICS};size-adjust:100%}}\n")
+    for family, names in LOCAL_FIRST.items():
+        sources = ",".join(f"local({name})" for name in names)
+        rules.append(f"@font-face{{font-family:{local_family(family)};src:{sources}"
+                     f"{FACE_METRICS}}}\n")
     for family, data in sorted(blanks.items()):
         rules.append(f"@font-face{{font-family:{family}Blank;src:url(data:font/woff2;base64,"
                      f"{base64.b64encode(data).decode()}) format(\"woff2\"){FACE_METRICS}}}\n")
@@ -460,8 +497,28 @@ def font_stacks(config: Config, *, blanks: bool = True) -> dict[str, str]:
     stacks = {}
     for role, spec in WEB_ROLES.items():
         tail = [f"GzLocal-{spec.generic}", f"{spec.family}Blank"] if blanks else []
-        stacks[role] = ", ".join([*spec.system, spec.family, *fallback, *tail, spec.generic])
+        local = [local_family(spec.family)] if blanks and spec.family in LOCAL_FIRST else []
+        stacks[role] = ", ".join([*spec.system, *local, spec.family, *fallback, *tail,
+                                  spec.generic])
     return stacks
+
+
+def far_css() -> str:
+    """Screen rules that set a far block (:data:`FAR_CLASS`) in a reader's Chinese font or the
+    blank fonts, role by role, with the same metrics as the web fonts: nothing in the stack
+    fetches a font. Only with scripts on (``html.js``), since the head's script is what drops
+    the class when the block nears; on paper every block is set in its fonts."""
+    rules = []
+    for role, spec in WEB_ROLES.items():
+        stack = ", ".join([*spec.system, f"GzLocal-{spec.generic}", f"{spec.family}Blank",
+                           spec.generic])
+        if spec.selectors == ("body",):
+            rules.append(f".js .{FAR_CLASS} {{ font-family: {stack}; }}")
+            continue
+        selectors = ", ".join(spec.selectors)
+        rules.append(f".js .{FAR_CLASS}:is({selectors}), .js .{FAR_CLASS} :is({selectors}) "
+                     f"{{ font-family: {stack}; }}")
+    return "@media screen {\n" + "".join(f"  {rule}\n" for rule in rules) + "}\n"
 
 
 def preview_css(config: Config, url_prefix: str) -> str:
@@ -595,7 +652,9 @@ whole ranges, which keeps it about a kilobyte; Latin and punctuation keep each a
 
 
 def _blank(path: Path) -> bytes:
-    """A font with no outlines and ``path``'s advance widths and vertical metrics."""
+    """A font with no outlines and ``path``'s advance widths and vertical metrics, and its
+    'halt' adjustments (:func:`_halt_values`): paired marks (span.gw-pc) are half width in the
+    blank too, so lines break the same before and after the web font arrives."""
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont
@@ -605,14 +664,21 @@ def _blank(path: Path) -> bytes:
         upem = source["head"].unitsPerEm
         stamp = source["head"].modified
         hmtx = source["hmtx"]
-        widths = {cp: hmtx[glyph][0] for cp, glyph in source.getBestCmap().items()
+        cmap = source.getBestCmap()
+        widths = {cp: hmtx[glyph][0] for cp, glyph in cmap.items()
                   if cp < 0x250 or 0x2000 <= cp < 0x2300}
+        halts = _halt_values(source)
+        halted = {cp: (hmtx[glyph][0], halts[glyph][1]) for cp, glyph in cmap.items()
+                  if glyph in halts}
     full = upem
     advances = sorted({*widths.values(), full})
-    order = [".notdef", *(f"w{w}" for w in advances)]
+    # Marks that 'halt' narrows share a glyph per (advance, narrowing): only widths matter here.
+    halt_glyphs = {pair: f"h{pair[0]}n{-pair[1]}" for pair in sorted(set(halted.values()))}
+    order = [".notdef", *(f"w{w}" for w in advances), *halt_glyphs.values()]
     mapping = {cp: f"w{w}" for cp, w in widths.items()}
     for low, high in BLANK_RANGES:
         mapping.update({cp: f"w{full}" for cp in range(low, high + 1)})
+    mapping.update({cp: halt_glyphs[pair] for cp, pair in halted.items()})
     builder = FontBuilder(upem, isTTF=True)
     builder.setupGlyphOrder(order)
     builder.setupCharacterMap({0x20: mapping.get(0x20, f"w{full}")})
@@ -623,13 +689,18 @@ def _blank(path: Path) -> bytes:
     box.closePath()
     glyphs[".notdef"] = box.glyph()
     builder.setupGlyf(glyphs)
-    builder.setupHorizontalMetrics({".notdef": (full, 0), **{f"w{w}": (w, 0) for w in advances}})
+    builder.setupHorizontalMetrics({".notdef": (full, 0), **{f"w{w}": (w, 0) for w in advances},
+                                    **{name: (w, 0) for (w, _), name in halt_glyphs.items()}})
+    if halt_glyphs:
+        rules = "".join(f"pos {name} <0 0 {a} 0>;" for (_, a), name in halt_glyphs.items())
+        builder.addOpenTypeFeatures("languagesystem DFLT dflt; languagesystem hani dflt; "
+                                    f"languagesystem latn dflt; feature halt {{ {rules} }} halt;")
     ascent, descent = round(upem * 0.88), -round(upem * 0.12)
     builder.setupHorizontalHeader(ascent=ascent, descent=descent)
     builder.setupNameTable({"familyName": "GzBlank", "styleName": "Regular"})
     builder.setupOS2(sTypoAscender=ascent, sTypoDescender=descent, usWinAscent=ascent,
                      usWinDescent=-descent)
-    builder.setupPost()
+    builder.setupPost(keepGlyphNames=False)
     table = CmapSubtable.newSubtable(13)
     table.platformID, table.platEncID, table.language = 3, 10, 0
     table.cmap = mapping
@@ -640,6 +711,28 @@ def _blank(path: Path) -> bytes:
     out = io.BytesIO()
     builder.font.save(out)
     return out.getvalue()
+
+
+def _halt_values(font) -> dict[str, tuple[int, int]]:
+    """Glyph → (x placement, x advance) of ``font``'s 'halt' feature (single adjustments)."""
+    if "GPOS" not in font:
+        return {}
+    table = font["GPOS"].table
+    indices = {index for record in table.FeatureList.FeatureRecord if record.FeatureTag == "halt"
+               for index in record.Feature.LookupListIndex}
+    values: dict[str, tuple[int, int]] = {}
+    for index in sorted(indices):
+        lookup = table.LookupList.Lookup[index]
+        for sub in lookup.SubTable:
+            if lookup.LookupType == 9:
+                sub = sub.ExtSubTable
+            if getattr(sub, "LookupType", lookup.LookupType) != 1:
+                continue
+            records = ([sub.Value] * len(sub.Coverage.glyphs) if sub.Format == 1 else sub.Value)
+            for glyph, record in zip(sub.Coverage.glyphs, records):
+                values.setdefault(glyph, (getattr(record, "XPlacement", 0) or 0,
+                                          getattr(record, "XAdvance", 0) or 0))
+    return values
 
 
 def cache_dir(config: Config) -> Path:

@@ -3,15 +3,12 @@ Chromium (Debian's, driven by Playwright), plus a walk over every file of the ge
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import shutil
-import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -24,6 +21,7 @@ from gazette.issue import load_issue
 from gazette.render_html import PrintEdition, SiteIssue, render_site
 from gazette.webfonts import LAZY_RANK, LOCAL_FIRST, WEB_ROLES, WebFont, role_order, role_texts
 
+from .browser import SLOW_4G, cold_visit, scroll_to_the_end, serve
 from .conftest import SAMPLE, copy_project
 from .pdftext import PdfPages, squash
 from .search_queries import QUERIES
@@ -42,22 +40,12 @@ def pdf(built):
     return PdfPages(built[0].pdf_path)
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
-        pass
-
-
 @pytest.fixture(scope="module")
 def base_url(built):
     """The site served as static files, as any web server would."""
     _result, site_dir = built
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(_QuietHandler, directory=str(site_dir)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with serve(site_dir) as url:
+        yield url
 
 
 @pytest.fixture
@@ -414,39 +402,12 @@ def test_body_font_slices_do_not_depend_on_the_content(built, tmp_path):
     assert other.files["assets/fonts.css"] == result.site.files["assets/fonts.css"]
 
 
-SLOW_4G = {"offline": False, "latency": 562.5, "downloadThroughput": 180_000,
-           "uploadThroughput": 84_375}
-"""Chrome DevTools' "Slow 4G" profile (1.6 Mbit/s less 10 %, 562.5 ms round trip)."""
-
-LAYOUT_SHIFT_JS = """window.__cls = 0;
-new PerformanceObserver(list => {
-  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__cls += entry.value;
-}).observe({type: 'layout-shift', buffered: true});"""
-
-
 def _cold_visit(browser, url: str, width: int, network: dict | None = None) -> tuple[int, float]:
     """Bytes a first visit transfers (cache disabled) and the page's cumulative layout shift."""
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    page = context.new_page()
-    page.add_init_script(LAYOUT_SHIFT_JS)
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    if network:
-        cdp.send("Network.emulateNetworkConditions", network)
-    transferred = []
-    cdp.on("Network.loadingFinished", lambda event: transferred.append(event["encodedDataLength"]))
-    try:
-        page.goto(url, timeout=60_000)
-        page.evaluate("document.fonts.ready")
-        page.wait_for_load_state("networkidle", timeout=60_000)
-        # Only the optional system fallbacks (GzLocal-*) may be missing on this machine.
-        failed = page.evaluate("[...document.fonts].filter(f => f.status === 'error')"
-                               ".map(f => f.family)")
-        assert all(family.startswith("GzLocal") for family in failed), failed
-        return sum(transferred), page.evaluate("window.__cls")
-    finally:
-        context.close()
+    visit = cold_visit(browser, url, width, network)
+    # Only the optional system fallbacks (GzLocal-*) may be missing on this machine.
+    assert all(family.startswith("GzLocal") for family in visit.failed_fonts), visit.failed_fonts
+    return visit.opening, visit.opening_shift
 
 
 def test_a_first_visit_to_the_home_page_stays_within_its_byte_budget(browser, built, base_url):
@@ -476,22 +437,10 @@ def test_a_notice_page_downloads_only_its_fonts(page, built, base_url):
     expected = result.site.fonts.pages["2020/7/银政发-2020-71/index.html"]
     names = {f.path.rsplit("/", 1)[-1] for f in (*expected.shared, *expected.own)}
     assert {unquote(url).rsplit("/", 1)[-1] for url in fonts} <= names
-    _scroll_to_the_end(page)
+    scroll_to_the_end(page)
     loaded = {unquote(url).rsplit("/", 1)[-1] for url in fonts}
     assert loaded == names
     assert not any(name.startswith(("GzKai", "GzSong")) for name in loaded)  # none of their text
-
-
-def _scroll_to_the_end(page) -> None:
-    """Scroll down a screen at a time, as a reader does, until the end of the page."""
-    for _ in range(400):
-        page.mouse.wheel(0, 600)
-        page.wait_for_timeout(100)
-        if page.evaluate("scrollY + innerHeight >= document.documentElement.scrollHeight - 2"):
-            break
-    page.wait_for_timeout(300)
-    page.evaluate("document.fonts.ready")
-    page.wait_for_load_state("networkidle")
 
 
 def test_permalinks_survive_reordering(tmp_path):
@@ -551,6 +500,38 @@ def test_text_is_drawn_with_the_bundled_fonts_not_empty_boxes(browser, base_url)
             node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
             fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
             assert fonts and all(f["isCustomFont"] for f in fonts), (selector, fonts)
+    finally:
+        context.close()
+
+
+def test_far_text_waits_in_the_blank_font_and_takes_its_own_when_the_reader_nears(
+        browser, base_url):
+    """A long notice's blocks after its first screen are marked far: on opening, none is on
+    the screen, and their text is laid out in the outline-free blank font (no font piece
+    fetched for it); scrolled to, the same block is drawn in the bundled 仿宋."""
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(base_url + "2020/7/银党办-2020-61/")
+        page.wait_for_load_state("networkidle")
+        page.evaluate("document.fonts.ready")
+        far = page.evaluate("[...document.querySelectorAll('.gw-far')]"
+                            ".map(e => e.getBoundingClientRect().top)")
+        assert len(far) > 20 and min(far) >= 800, far
+        cdp = context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        selector = ".gw-flow > p.gw-far:not(.gw-lazy)"
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        before = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        assert {f["familyName"] for f in before} == {"GzBlank"}, before
+        page.locator(selector).first.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        page.evaluate("document.fonts.ready")
+        page.wait_for_load_state("networkidle")
+        after = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        assert after and all(f["familyName"].startswith("Fandol") for f in after), after
     finally:
         context.close()
 
