@@ -508,7 +508,8 @@ def test_far_text_waits_in_the_blank_font_and_takes_its_own_when_the_reader_near
         browser, base_url):
     """A long notice's blocks after its first screen are marked far: on opening, none is on
     the screen, and their text is laid out in the outline-free blank font (no font piece
-    fetched for it); scrolled to, the same block is drawn in the bundled 仿宋."""
+    fetched for it); scrolled to, the same block is drawn in the bundled 仿宋, as it is at once
+    when printed or with scripts off."""
     context = browser.new_context(viewport={"width": 375, "height": 800})
     page = context.new_page()
     try:
@@ -526,12 +527,37 @@ def test_far_text_waits_in_the_blank_font_and_takes_its_own_when_the_reader_near
         node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
         before = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
         assert {f["familyName"] for f in before} == {"GzBlank"}, before
+        page.emulate_media(media="print")  # on paper every block is set in its own font
+        page.evaluate("document.fonts.ready")
+        page.wait_for_load_state("networkidle")
+        printed = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        assert printed and all(f["familyName"].startswith("Fandol") for f in printed), printed
+        page.emulate_media(media="screen")
         page.locator(selector).first.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         page.evaluate("document.fonts.ready")
         page.wait_for_load_state("networkidle")
         after = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
         assert after and all(f["familyName"].startswith("Fandol") for f in after), after
+    finally:
+        context.close()
+    # Without scripts nothing would drop the class: far text is set in its font from the start.
+    context = browser.new_context(viewport={"width": 375, "height": 800},
+                                  java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "2020/7/银党办-2020-61/")
+        page.wait_for_load_state("networkidle")
+        page.locator(selector).first.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        page.wait_for_load_state("networkidle")
+        cdp = context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        assert fonts and all(f["familyName"].startswith("Fandol") for f in fonts), fonts
     finally:
         context.close()
 
