@@ -4,15 +4,16 @@ The bundled fonts weigh 3–19 MB each and a Fandol glyph ~400 bytes even in wof
 page loads is cut to its text, in two parts:
 
 - the body font (仿宋) is cut into stable slices of the most common characters
-  (:func:`core_slices`: ASCII and punctuation plus the 300 commonest characters of modern Chinese,
-  gazette/data/common_chars.txt). Every notice needs them; they do not depend on the content,
-  so they keep their names across issues and rebuilds and stay in the browser's cache;
+  (:func:`core_slices`: digits and punctuation plus the 300 commonest characters of modern
+  Chinese, gazette/data/common_chars.txt). Every notice needs them; they do not depend on the
+  content, so they keep their names across issues and rebuilds and stay in the browser's cache;
 - every page gets its remaining characters of each font in pieces (:data:`PIECE_SIZE`), in the
   order the page shows them, declared in the page's head with their ``unicode-range``, so a
-  short notice never pays for a long one. A long notice's blocks past its first screens are
-  laid out lazily (:func:`lay_out_lazily`, ``content-visibility: auto``): the browser fetches
-  the pieces their text needs only when the reader scrolls near them. Pieces depend only on
-  the page.
+  short notice never pays for a long one. A long notice's blocks past its first screen, and a
+  table's rows, are set in the blank fonts until the reader comes near them
+  (:func:`lay_out_lazily`, :data:`FAR_AFTER`; blocks further down are also laid out lazily,
+  ``content-visibility: auto``): the browser fetches the pieces their text needs only then.
+  Pieces depend only on the page.
 
 The search page, which may show any notice's text, gets stable slices of every font instead
 (:func:`extended_slices`), declared with ``unicode-range`` so that only the slices its results
