@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -579,7 +580,50 @@ def subset_site(config: Config, page_chars: dict[str, dict[str, Iterable[str]]],
     """Fonts for every page: the body font's shared slices that the page touches plus, per
     family, pieces of the page's other characters in the order the page shows them
     (``page_chars`` ranks them so, :func:`role_order`); the search page takes stable slices of
-    every font for whatever its results may show."""
+    every font for whatever its results may show.
+
+    Cuts already in the cache are read; when some are not (a new project, new characters),
+    a first pass only lists them, they are cut on every core (:func:`_cut_all`), and the
+    fonts are put together again from the cache."""
+    wanted: set[tuple[Path, str]] = set()
+    _WANTED.append(wanted)
+    try:
+        fonts = _subset_site(config, page_chars, search_page, search_chars)
+    finally:
+        _WANTED.pop()
+    if not wanted:
+        return fonts
+    _cut_all(sorted(wanted), cache_dir(config))
+    return _subset_site(config, page_chars, search_page, search_chars)
+
+
+_WANTED: list[set[tuple[Path, str]]] = []
+"""While :func:`subset_site` lists the cuts it needs, the set they go in."""
+
+
+def _cut_all(wanted: list[tuple[Path, str]], cuts: Path) -> None:
+    """Cut ``wanted`` into the cache, shared out over the CPUs (forked processes, each
+    writing its own files), the biggest first so that the shares come out even."""
+    from .background import Background
+
+    jobs = sorted(wanted, key=lambda job: -len(job[1]))
+    shares = max(1, min(len(jobs), os.cpu_count() or 1))
+    others = [Background(lambda k=k: _cut_share(jobs[k::shares], cuts))
+              for k in range(1, shares)]
+    _cut_share(jobs[0::shares], cuts)
+    for other in others:
+        other.result()
+
+
+def _cut_share(jobs: list[tuple[Path, str]], cuts: Path) -> None:
+    from .output import write_atomic
+
+    for path, text in jobs:
+        write_atomic(_cut_entry(path, text, cuts), _subset(path, text))
+
+
+def _subset_site(config: Config, page_chars: dict[str, dict[str, Iterable[str]]],
+                 search_page: str | None, search_chars: dict[str, set[str]] | None) -> FontSet:
     cuts = cache_dir(config)
     paths = _family_paths(config)
     missing: set[str] = set()
@@ -762,11 +806,18 @@ def _tools_key() -> str:
     return "\0".join((CACHE_VERSION, code, fonttools_version, brotli.__version__, harfbuzz))
 
 
-def _subset_cached(path: Path, text: str, cuts: Path) -> bytes:
+def _cut_entry(path: Path, text: str, cuts: Path) -> Path:
     key = hashlib.sha256("\0".join((_tools_key(), _digest(path), text)).encode()).hexdigest()
-    entry = cuts / f"{key}.woff2"
+    return cuts / f"{key}.woff2"
+
+
+def _subset_cached(path: Path, text: str, cuts: Path) -> bytes:
+    entry = _cut_entry(path, text, cuts)
     if entry.is_file():
         return entry.read_bytes()
+    if _WANTED:  # subset_site's first pass: only list it
+        _WANTED[-1].add((path, text))
+        return b""
     data = _subset(path, text)
     from .output import write_atomic
 

@@ -41,3 +41,22 @@ def test_a_cancelled_job_leaves_no_child_behind():
     assert job.pid == 0
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped: no zombie left
+
+
+def test_web_fonts_cut_on_every_core_are_those_cut_one_by_one(tmp_path):
+    """A new project's web fonts are cut on every core (webfonts._cut_all, one forked
+    process per CPU): each cut is the bytes that cutting it alone gives."""
+    from gazette.webfonts import _cut_all, _cut_entry, _subset, common_order
+
+    from .conftest import ROOT
+
+    order = common_order()
+    wanted = [(ROOT / "fonts" / name, "".join(sorted(order[start:start + size])))
+              for name, start, size in (("FandolFang-Regular.otf", 300, 48),
+                                        ("FandolHei-Bold.otf", 0, 60),
+                                        ("FandolSong-Regular.otf", 500, 30),
+                                        ("FandolKai-Regular.otf", 900, 20))]
+    _cut_all(wanted, tmp_path)
+    assert len(list(tmp_path.glob("*.woff2"))) == len(wanted)
+    for path, text in wanted:
+        assert _cut_entry(path, text, tmp_path).read_bytes() == _subset(path, text)
