@@ -109,3 +109,21 @@ def scroll_to_the_end(page, timeout: float = 30_000) -> None:
     page.wait_for_timeout(300)
     page.evaluate("document.fonts.ready")
     page.wait_for_load_state("networkidle", timeout=timeout)
+
+
+class DrawnFonts:
+    """Which fonts Chromium actually drew an element with (DevTools'
+    CSS.getPlatformFontsForNode): a bundled subset, a blank placeholder, or a system font."""
+
+    def __init__(self, context, page) -> None:
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.send("DOM.enable")
+        self.cdp.send("CSS.enable")
+
+    def node(self, selector: str) -> int:
+        """The first element matching ``selector`` now (keep the id: classes may change)."""
+        root = self.cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        return self.cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+
+    def of(self, node: int) -> list[dict]:
+        return self.cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]

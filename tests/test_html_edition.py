@@ -21,7 +21,7 @@ from gazette.issue import load_issue
 from gazette.render_html import PrintEdition, SiteIssue, render_site
 from gazette.webfonts import LAZY_RANK, LOCAL_FIRST, WEB_ROLES, WebFont, role_order, role_texts
 
-from .browser import SLOW_4G, cold_visit, scroll_to_the_end, serve
+from .browser import SLOW_4G, DrawnFonts, cold_visit, scroll_to_the_end, serve
 from .conftest import SAMPLE, copy_project
 from .pdftext import PdfPages, squash
 from .search_queries import QUERIES
@@ -488,17 +488,13 @@ def test_text_is_drawn_with_the_bundled_fonts_not_empty_boxes(browser, base_url)
         page.goto(base_url + "2020/7/银政发-2020-71/")
         page.wait_for_load_state("networkidle")
         page.evaluate("document.fonts.ready")
-        cdp = context.new_cdp_session(page)
-        cdp.send("DOM.enable")
-        cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        drawn = DrawnFonts(context, page)
         for selector in FONT_CHECKED:
             # Blocks far down are laid out (and their fonts drawn) once the reader is near.
             page.locator(selector).first.scroll_into_view_if_needed()
             page.wait_for_timeout(100)
             page.evaluate("document.fonts.ready")
-            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
-            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            fonts = drawn.of(drawn.node(selector))
             assert fonts and all(f["isCustomFont"] for f in fonts), (selector, fonts)
     finally:
         context.close()
@@ -519,25 +515,22 @@ def test_far_text_waits_in_the_blank_font_and_takes_its_own_when_the_reader_near
         far = page.evaluate("[...document.querySelectorAll('.gw-far')]"
                             ".map(e => e.getBoundingClientRect().top)")
         assert len(far) > 20 and min(far) >= 800, far
-        cdp = context.new_cdp_session(page)
-        cdp.send("DOM.enable")
-        cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        drawn = DrawnFonts(context, page)
         selector = ".gw-flow > p.gw-far:not(.gw-lazy)"
-        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
-        before = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        node = drawn.node(selector)
+        before = drawn.of(node)
         assert {f["familyName"] for f in before} == {"GzBlank"}, before
         page.emulate_media(media="print")  # on paper every block is set in its own font
         page.evaluate("document.fonts.ready")
         page.wait_for_load_state("networkidle")
-        printed = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        printed = drawn.of(node)
         assert printed and all(f["familyName"].startswith("Fandol") for f in printed), printed
         page.emulate_media(media="screen")
         page.locator(selector).first.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         page.evaluate("document.fonts.ready")
         page.wait_for_load_state("networkidle")
-        after = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        after = drawn.of(node)
         assert after and all(f["familyName"].startswith("Fandol") for f in after), after
     finally:
         context.close()
@@ -551,12 +544,8 @@ def test_far_text_waits_in_the_blank_font_and_takes_its_own_when_the_reader_near
         page.locator(selector).first.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         page.wait_for_load_state("networkidle")
-        cdp = context.new_cdp_session(page)
-        cdp.send("DOM.enable")
-        cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
-        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        drawn = DrawnFonts(context, page)
+        fonts = drawn.of(drawn.node(selector))
         assert fonts and all(f["familyName"].startswith("Fandol") for f in fonts), fonts
     finally:
         context.close()

@@ -26,6 +26,7 @@ from gazette.config import load_config
 from gazette.render_pdf import PAGE_STYLES
 from gazette.serve import PreviewServer, _notice_pdf
 
+from .browser import DrawnFonts
 from .conftest import SAMPLE
 from .pdflines import read_lines
 from .pdftext import PdfPages, squash
@@ -357,14 +358,10 @@ def test_the_toolbar_and_error_overlay_use_the_bundled_fonts(preview, page, scra
     page.wait_for_function("[...document.fonts].some(f => f.family === 'GzPreviewUI'"
                            " && f.status === 'loaded')")
     page.screenshot(path=tmp_path / "overlay.png")
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    drawn = DrawnFonts(page.context, page)
     for selector in (".gz-overlay-title", ".gz-overlay-note", ".gz-message", ".gz-hint",
                      ".gz-close", ".gz-status", ".gz-pdf-button"):
-        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
-        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        fonts = drawn.of(drawn.node(selector))
         assert fonts and all(f["isCustomFont"] for f in fonts), (selector, fonts)
 
 

@@ -22,7 +22,7 @@ from gazette.render_html import PrintEdition, SiteIssue
 from gazette.sitepaths import site_dir
 from gazette.webfonts import LOCAL_FIRST, role_texts
 
-from .browser import SLOW_4G, cold_visit, serve
+from .browser import SLOW_4G, DrawnFonts, cold_visit, serve
 from .conftest import CHROMIUM, CHROMIUM_ARGS
 
 BUDGET = 300_000
@@ -88,12 +88,8 @@ def test_the_heaviest_notice_fits_the_budget_where_the_reader_has_a_fangsong(
     view.goto(url)
     view.evaluate("document.fonts.ready")
     view.wait_for_load_state("networkidle")
-    cdp = context.new_cdp_session(view)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": ".gw-body p"})["nodeId"]
-    drawn = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    fonts_of = DrawnFonts(context, view)
+    drawn = fonts_of.of(fonts_of.node(".gw-body p"))
     context.close()
     assert drawn and drawn[0]["familyName"] == "FangSong", drawn
     assert fonts and not any(name.rsplit("/", 1)[-1].startswith(tuple(LOCAL_FIRST))
