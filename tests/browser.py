@@ -127,3 +127,19 @@ class DrawnFonts:
 
     def of(self, node: int) -> list[dict]:
         return self.cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+
+
+@contextlib.contextmanager
+def opened(browser, url: str, width: int, height: int, **options) -> Iterator[tuple]:
+    """(context, page) of ``url`` loaded in a fresh browser context of that viewport, with
+    the network idle and the fonts the page asked for settled; the context is closed after."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
+    page = context.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        if options.get("java_script_enabled", True):
+            page.evaluate("document.fonts.ready")
+        yield context, page
+    finally:
+        context.close()

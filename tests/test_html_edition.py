@@ -21,7 +21,7 @@ from gazette.issue import load_issue
 from gazette.render_html import PrintEdition, SiteIssue, render_site
 from gazette.webfonts import LAZY_RANK, LOCAL_FIRST, WEB_ROLES, WebFont, role_order, role_texts
 
-from .browser import SLOW_4G, DrawnFonts, cold_visit, scroll_to_the_end, serve
+from .browser import SLOW_4G, DrawnFonts, cold_visit, opened, scroll_to_the_end, serve
 from .conftest import SAMPLE, copy_project
 from .pdftext import PdfPages, squash
 from .search_queries import QUERIES
@@ -482,12 +482,7 @@ FONT_CHECKED = [".site-name", ".site-search button", "h1.gw-title", ".gw-docno",
 def test_text_is_drawn_with_the_bundled_fonts_not_empty_boxes(browser, base_url):
     """On a machine without Chinese fonts (like this one), every label must still come from a
     bundled subset: Chromium reports which font actually drew each element."""
-    context = browser.new_context(viewport={"width": 375, "height": 740})
-    page = context.new_page()
-    try:
-        page.goto(base_url + "2020/7/银政发-2020-71/")
-        page.wait_for_load_state("networkidle")
-        page.evaluate("document.fonts.ready")
+    with opened(browser, base_url + "2020/7/银政发-2020-71/", 375, 740) as (context, page):
         drawn = DrawnFonts(context, page)
         for selector in FONT_CHECKED:
             # Blocks far down are laid out (and their fonts drawn) once the reader is near.
@@ -496,8 +491,6 @@ def test_text_is_drawn_with_the_bundled_fonts_not_empty_boxes(browser, base_url)
             page.evaluate("document.fonts.ready")
             fonts = drawn.of(drawn.node(selector))
             assert fonts and all(f["isCustomFont"] for f in fonts), (selector, fonts)
-    finally:
-        context.close()
 
 
 def test_far_text_waits_in_the_blank_font_and_takes_its_own_when_the_reader_nears(
@@ -506,17 +499,13 @@ def test_far_text_waits_in_the_blank_font_and_takes_its_own_when_the_reader_near
     the screen, and their text is laid out in the outline-free blank font (no font piece
     fetched for it); scrolled to, the same block is drawn in the bundled 仿宋, as it is at once
     when printed or with scripts off."""
-    context = browser.new_context(viewport={"width": 375, "height": 800})
-    page = context.new_page()
-    try:
-        page.goto(base_url + "2020/7/银党办-2020-61/")
-        page.wait_for_load_state("networkidle")
-        page.evaluate("document.fonts.ready")
+    url = base_url + "2020/7/银党办-2020-61/"
+    selector = ".gw-flow > p.gw-far:not(.gw-lazy)"
+    with opened(browser, url, 375, 800) as (context, page):
         far = page.evaluate("[...document.querySelectorAll('.gw-far')]"
                             ".map(e => e.getBoundingClientRect().top)")
         assert len(far) > 20 and min(far) >= 800, far
         drawn = DrawnFonts(context, page)
-        selector = ".gw-flow > p.gw-far:not(.gw-lazy)"
         node = drawn.node(selector)
         before = drawn.of(node)
         assert {f["familyName"] for f in before} == {"GzBlank"}, before
@@ -532,23 +521,14 @@ def test_far_text_waits_in_the_blank_font_and_takes_its_own_when_the_reader_near
         page.wait_for_load_state("networkidle")
         after = drawn.of(node)
         assert after and all(f["familyName"].startswith("Fandol") for f in after), after
-    finally:
-        context.close()
     # Without scripts nothing would drop the class: far text is set in its font from the start.
-    context = browser.new_context(viewport={"width": 375, "height": 800},
-                                  java_script_enabled=False)
-    page = context.new_page()
-    try:
-        page.goto(base_url + "2020/7/银党办-2020-61/")
-        page.wait_for_load_state("networkidle")
+    with opened(browser, url, 375, 800, java_script_enabled=False) as (context, page):
         page.locator(selector).first.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         page.wait_for_load_state("networkidle")
         drawn = DrawnFonts(context, page)
         fonts = drawn.of(drawn.node(selector))
         assert fonts and all(f["familyName"].startswith("Fandol") for f in fonts), fonts
-    finally:
-        context.close()
 
 
 EXTRA_NOTICE = """---
