@@ -87,23 +87,22 @@ def _document(tree):
 
 def _number_tree(node) -> dict[int, object]:
     """A number tree's entries (flat /Nums, or /Kids as the PDF allows)."""
-    entries: dict[int, object] = {}
-    items = list(node.get("/Nums", []))
-    for key, value in zip(items[::2], items[1::2]):
-        entries[int(key)] = value
-    for kid in node.get("/Kids", []):
-        entries.update(_number_tree(kid))
-    return entries
+    return _tree_entries(node, "/Nums", int)
 
 
 def _name_tree(node) -> dict[bytes, object]:
     """A name tree's entries, keyed by the name's bytes (the order a name tree sorts by)."""
-    entries: dict[bytes, object] = {}
-    items = list(node.get("/Names", []))
-    for key, value in zip(items[::2], items[1::2]):
-        entries[bytes(key)] = value
+    return _tree_entries(node, "/Names", bytes)
+
+
+def _tree_entries(node, field: str, key) -> dict:
+    """The key/value pairs of a number or name tree: ``field`` holds them flat, /Kids below."""
+    entries: dict = {}
+    items = list(node.get(field, []))
+    for name, value in zip(items[::2], items[1::2]):
+        entries[key(name)] = value
     for kid in node.get("/Kids", []):
-        entries.update(_name_tree(kid))
+        entries.update(_tree_entries(kid, field, key))
     return entries
 
 
