@@ -29,6 +29,7 @@ import mimetypes
 import multiprocessing
 import signal
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -587,7 +588,17 @@ def _quiet_worker() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
+QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+"""A warnings filter for multiprocessing's resource tracker. The preview stops its workers
+mid-build on purpose; the tracker, which outlives the server by a moment, may then report in
+English the semaphores it tidies up after them, below 预览已停止。 (seen once under load).
+The tracker takes its warning options from this process's ``sys.warnoptions`` when it
+starts, so the filter must be in place before the first pool."""
+
+
 def _process_pool(initializer) -> concurrent.futures.ProcessPoolExecutor:
+    if QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(QUIET_TRACKER)
     return concurrent.futures.ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=initializer)
 

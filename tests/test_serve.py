@@ -439,3 +439,30 @@ def test_each_kind_of_input_edited_during_serve_changes_the_pages(preview, scrat
     assert "关于改题兑现" in page and "公报（改名）" in page
     _edit(issue_dir / NOTICE, "title: 银川市人民政府关于改题兑现", "title: 银川市人民政府关于兑现")
     assert "关于改题兑现" not in _wait_served(preview, NOTICE_PATH, "关于改题兑现", present=False)
+
+
+TRACKER_LEAK = """
+import concurrent.futures, multiprocessing, sys
+import multiprocessing.resource_tracker as tracker
+from gazette.serve import _process_pool
+if sys.argv[1] == "preview":
+    pool = _process_pool(None)
+else:
+    pool = concurrent.futures.ProcessPoolExecutor(1, multiprocessing.get_context("spawn"))
+tracker.register("/gazette-test-gone", "semaphore")  # as a worker stopped mid-build leaves it
+pool.shutdown()
+"""
+
+
+def test_the_resource_tracker_adds_no_english_lines_after_the_preview_stops():
+    """multiprocessing's resource tracker outlives the server and reports, in English, the
+    semaphores it tidies up after stopped workers: the preview's pools keep it quiet."""
+    def stderr(kind: str) -> str:
+        result = subprocess.run([sys.executable, "-c", TRACKER_LEAK, kind], capture_output=True,
+                                text=True, timeout=60,
+                                env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1])))
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    assert "resource_tracker: '/gazette-test-gone'" in stderr("plain")  # the line users saw
+    assert stderr("preview") == ""
