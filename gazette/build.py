@@ -265,14 +265,11 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
             html = render_print_html(issue, printed)
             release_segmenter()
             fitter = PageFitter(issue, printed.page.line_pt)
+            watched = fitter if fitter.wanted() else None
 
             def refit(document, laid_out: dict[str, PagePlace]) -> str | None:
-                nonlocal html
                 fit = fitter.next_fit(document, laid_out)
-                if fit is None:
-                    return None
-                html = render_print_html(issue, printed, fit)
-                return html
+                return None if fit is None else render_print_html(issue, printed, fit)
 
             places = {}
             embedded: list[SourceFile] = []
@@ -287,11 +284,13 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                     site_job = Background(lambda: _site_for(config, issue, laid_out, encoding))
                 return embedded
 
-            parts = None if fitter.wanted() else plan_parts(issue, printed.page)
+            parts = None if watched else plan_parts(issue, printed.page)
             if parts is None:
                 pdf, pages = render_pdf(html, printed, issue, rendered, font_config=font_config,
-                                        places=places, attach=attach,
-                                        refit=refit if fitter.wanted() else None)
+                                        places=places, attach=attach, fitter=watched,
+                                        refit=refit if watched else None)
+                if fitter.fit.leading or fitter.fit.breaks:  # the print HTML the pages show
+                    html = render_print_html(issue, printed, fitter.fit)
             else:
                 pdf, pages = render_in_parts(
                     issue, printed, rendered, parts,

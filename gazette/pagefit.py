@@ -5,8 +5,8 @@ Legal citations name gazette pages, so when notices carry their printed start pa
 typesetter does by hand: a notice that starts late is pulled back by tightening the leading of
 the notice before it (by at most ``MAX_CHANGE`` of the body leading); a notice that starts one
 page early is pushed to a new page, or, if it already starts one, the notice before it is
-loosened. Each step is checked by laying the issue out again; what
-cannot be fitted is reported by the build as drift (gazette.build.PageDrift). The result
+loosened. Each step is checked by laying the issue out again from the page the change touches
+(gazette.relayout, inside the same WeasyPrint layout); what cannot be fitted is reported by the build as drift (gazette.build.PageDrift). The result
 depends only on the sources, so regeneration stays byte-identical.
 """
 
@@ -85,8 +85,14 @@ class PageFitter:
     def wanted(self) -> bool:
         return any(n.meta.printed_page for n in self.issue.notices)
 
+    def ready(self, places: dict) -> bool:
+        """Whether a layout still in progress shows enough to judge it: the notice a search is
+        bringing to its page has been laid out (notices not yet laid out count as fitted)."""
+        return self.search is None or self.search.drifting.anchor in places
+
     def next_fit(self, document, places: dict) -> Fit | None:
-        """The fit to lay out next, or None to keep this layout."""
+        """The fit to lay out next, or None to keep this layout (``document`` may be a layout
+        in progress: its pages so far)."""
         if self.search is not None:
             following = self._continue(document, places)
             if following is not None:

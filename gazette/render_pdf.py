@@ -25,7 +25,7 @@ from .config import Config
 from .pagestyle import PAGE_STYLES, PageMetrics  # noqa: F401  (re-exported for tests)
 from .diagnostics import Diagnostics, Location, relative
 from .fonts import font_cmap
-from .pagefit import Fit
+from .pagefit import Fit, PageFitter
 from .issue import Issue
 from .templates import edition_environment, print_helpers
 from .typography import WORD_CACHE, word_cache_file
@@ -235,21 +235,22 @@ def render_pdf(html: str, config: Config, issue: Issue, diags: Diagnostics,
                font_config=None, places: dict[str, PagePlace] | None = None,
                attach: Callable[[dict[str, PagePlace]], list[SourceFile]] | None = None,
                refit: Callable[[object, dict[str, PagePlace]], str | None] | None = None,
-               ) -> tuple[bytes, int]:
+               fitter: PageFitter | None = None) -> tuple[bytes, int]:
     """Lay out and write the PDF/A-3a; returns (bytes, page count).
 
     If ``places`` is given it is filled with the pages of every element with an id, for the
     HTML edition's page numbers and ``….pdf#page=N`` links. ``attach`` receives those places
     and returns the files to embed (gazette.archive), since the manifest covers pages.json.
-    ``refit`` sees each layout and may return another print HTML to lay out instead
-    (gazette.pagefit).
+    ``fitter`` watches each layout as it is paginated and changes it on the way
+    (gazette.relayout); ``refit`` sees each finished layout and may return another print HTML
+    to lay out instead (gazette.pagefit).
     """
     with Engine(config, issue, font_config) as engine:
-        document, laid_out = engine.layout(html)
+        document, laid_out = engine.layout(html, fitter)
         while refit is not None and (html := refit(document, laid_out)) is not None:
             document = None
             gc.collect()
-            document, laid_out = engine.layout(html)
+            document, laid_out = engine.layout(html, fitter)
         if places is not None:
             places.update(laid_out)
         files = attach(laid_out) if attach is not None else []
@@ -299,14 +300,17 @@ class Engine:
         if self._gc_was_enabled:
             gc.enable()
 
-    def layout(self, html: str):
-        """The laid-out document and where each element with an id landed."""
+    def layout(self, html: str, fitter: PageFitter | None = None):
+        """The laid-out document and where each element with an id landed; ``fitter``
+        adjusts it while it is paginated (gazette.relayout)."""
         from weasyprint import HTML
 
+        from .relayout import fitting
         from .typography import justify_document
 
-        document = HTML(string=html, base_url=str(self.issue.path.resolve()) + "/",
-                        url_fetcher=self.fetcher).render(font_config=self.font_config)
+        with fitting(fitter):
+            document = HTML(string=html, base_url=str(self.issue.path.resolve()) + "/",
+                            url_fetcher=self.fetcher).render(font_config=self.font_config)
         justify_document(document)
         return document, element_pages(document)
 

@@ -42,7 +42,7 @@ if replay != "-":
                        for k, v in json.loads((recorded / "pages.json").read_text()).items()}
     pdf = (recorded / f"{key}.pdf").read_bytes() + f"\n%{tag}\n".encode()
     def render_pdf(html, config, issue, diags, font_config=None, places=None, attach=None,
-                   refit=None):
+                   refit=None, fitter=None):
         places.update(recorded_places)
         if attach is not None:
             attach(recorded_places)

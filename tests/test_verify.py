@@ -21,8 +21,10 @@ from click.testing import CliRunner
 
 from gazette.archive import MANIFEST
 from gazette.cli import main
+from gazette.diagnostics import Diagnostics
 
-from .conftest import PASSPHRASE, SAMPLE, copy_project, share_webfont_cuts
+from .conftest import (BUNDLED, PASSPHRASE, PROJECT, SAMPLE, build_bundled, copy_project,
+                       share_webfont_cuts)
 
 NOTICE = "content/2020-07/05-yinzhengfa-2020-71.md"
 
@@ -49,6 +51,52 @@ def test_verify_passes_on_every_bundled_issue(bundled_build):
     assert "验证通过" in outcome.output
     assert pdf.read_bytes() == before
     assert not list((root / "build" / ".cache").glob("verify-*")), "scratch removed on success"
+
+
+def _page_fitted() -> list[str]:
+    """Bundled issues whose notices give their printed page, so the build fits pages."""
+    from gazette.content import resolve_issue
+    from gazette.model import ProjectModel
+
+    fitted = []
+    for address in BUNDLED:
+        config, path = resolve_issue(PROJECT, address)
+        issue = ProjectModel(config).load_issue(path, Diagnostics())
+        if any(n.meta.printed_page for n in issue.notices):
+            fitted.append(address)
+    return fitted
+
+
+PAGE_FITTED = _page_fitted()
+
+
+def test_some_bundled_issues_are_page_fitted():
+    assert len(PAGE_FITTED) >= 2, PAGE_FITTED
+
+
+@pytest.mark.parametrize("address", PAGE_FITTED)
+def test_a_page_fitted_issue_is_one_layout_of_its_print_html(address, whole_project):
+    """Page fitting changes the layout while WeasyPrint paginates it (gazette.relayout) rather
+    than laying the issue out again for each step: the PDF must still be, byte for byte, what
+    one layout of the print HTML it publishes gives, fitted leading and breaks included."""
+    from gazette.archive import archive_files
+    from gazette.render_html import places_json
+    from gazette.render_pdf import read_fit, render_pdf
+    from gazette.sitepaths import PLACES_FILE
+
+    config, result, _diags = build_bundled(address, whole_project)
+    assert result.summary.fitted, "the sample must exercise page fitting"
+    html = (result.pdf_path.parent / "print.html").read_text(encoding="utf-8")
+    fit = read_fit(html, [n.anchor for n in result.issue.notices])
+    assert len(fit.leading) + len(fit.breaks) == len(result.summary.fitted)
+    places: dict = {}
+    pdf, pages = render_pdf(
+        html, config, result.issue, Diagnostics(), places=places,
+        attach=lambda laid_out: archive_files(config, result.issue,
+                                              {PLACES_FILE: places_json(laid_out)}))
+    assert pages == result.pages
+    assert places_json(places) == (result.pdf_path.parent / PLACES_FILE).read_bytes()
+    assert pdf == result.pdf_path.read_bytes()
 
 
 def _change_one_byte(pdf: Path, out: Path) -> tuple[Path, int]:
