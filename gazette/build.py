@@ -289,10 +289,11 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                 pdf, pages = render_pdf(html, printed, issue, rendered, font_config=font_config,
                                         places=places, attach=attach, fitter=watched,
                                         refit=refit if watched else None)
+                laid_out_in = 1
                 if fitter.fit.leading or fitter.fit.breaks:  # the print HTML the pages show
                     html = render_print_html(issue, printed, fitter.fit)
             else:
-                pdf, pages = render_in_parts(
+                pdf, pages, laid_out_in = render_in_parts(
                     issue, printed, rendered, parts,
                     lambda part: render_print_html(issue, printed, part=part, whole=html),
                     font_config=font_config, places=places, attach=attach)
@@ -304,7 +305,6 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                      PLACES_FILE: places_json(places), MANIFEST: embedded[-1].data}
             pdf_sha, places_sha = sha256(pdf), sha256(files[PLACES_FILE])
             fitted = tuple(fitter.fit.describe(issue, printed.page.line_pt))
-            laid_out_in = len(parts) if parts else 1
         drifts = page_drifts(issue, places)
         summary = BuildSummary(config.name, issue.meta.label, len(issue.notices), pages,
                                sum(1 for n in issue.notices if n.meta.printed_page),

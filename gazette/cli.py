@@ -119,7 +119,7 @@ def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str 
                    f"{summary.pages} 页，{len(diags.warnings)} 个警告；{rel}"
                    f"（{result.seconds:.2f} 秒{reused}）")
         if summary.parts > 1:
-            click.echo(f"印刷版分 {summary.parts} 部分排版后合并（每篇公文另起一页，"
+            click.echo(f"印刷版分 {summary.parts} 部分排版后合并（为节省内存；"
                        "合并结果与整期一次排版相同；page.part_pages）")
         if summary.site is not None:
             _echo_site(summary.site)

@@ -14,6 +14,10 @@ outline, 目录 and links a single layout gives:
 3. the masthead and 目录 again with the real page numbers (and the sources attached);
 4. the PDFs joined, the outline rebuilt from every page's bookmarks as one document has it.
 
+Where notices follow one another on a page (``notice_start: continue``) there is no such cut:
+the notices are one part, laid out once but paginated and written a slice of
+``page.part_pages`` pages at a time (gazette.slices), each slice dropped before the next.
+
 Which notices go in which part depends only on the sources, so a rebuild (``gazette
 verify``) splits the same way and is byte-identical.
 """
@@ -71,13 +75,16 @@ def estimated_pages(notice: Notice, metrics: PageMetrics) -> int:
 
 
 def plan(issue: Issue, metrics: PageMetrics) -> tuple[tuple[Notice, ...], ...] | None:
-    """The notices of each part, or None when the issue is laid out whole: its notices do
-    not each start a new page, or it is not much longer than one part."""
-    if metrics.part_pages <= 0 or metrics.notice_start != "page":
+    """The notices of each part, or None when the issue is laid out whole: it is not much
+    longer than one part. Where notices follow one another on a page, all of them are one
+    part, written out in slices of pages (gazette.slices)."""
+    if metrics.part_pages <= 0:
         return None
     sizes = [(n, estimated_pages(n, metrics)) for n in issue.notices]
     if sum(pages for _n, pages in sizes) <= metrics.part_pages * 3:
         return None
+    if metrics.notice_start != "page":
+        return (tuple(issue.notices),)
     parts: list[list[Notice]] = [[]]
     filled = 0
     for notice, pages in sizes:
@@ -93,9 +100,10 @@ def render_in_parts(issue: Issue, config: Config, diags: Diagnostics,
                     parts: tuple[tuple[Notice, ...], ...], html_for: Callable[[PrintPart], str],
                     font_config=None, places: dict[str, PagePlace] | None = None,
                     attach: Callable[[dict[str, PagePlace]], list[SourceFile]] | None = None,
-                    ) -> tuple[bytes, int]:
-    """Lay out ``parts`` one after the other and join them; the same contract as
-    gazette.render_pdf.render_pdf (PDF bytes and page count, ``places`` filled)."""
+                    ) -> tuple[bytes, int, int]:
+    """Lay out ``parts`` one after the other and join them; the contract of
+    gazette.render_pdf.render_pdf (PDF bytes and page count, ``places`` filled) and the
+    number of PDFs of notices joined (a part each, or a slice each)."""
     from .pdfjoin import join
 
     anchors = [n.anchor for n in issue.notices]
@@ -105,8 +113,10 @@ def render_in_parts(issue: Issue, config: Config, diags: Diagnostics,
             document, _ = engine.layout(html_for(PrintPart(front=True, folios=folios)))
             front_pages, front_folio = len(document.pages), page_folios(document)[-1]
             document = None
-            laid_out, pdfs, bookmarks = _notice_parts(engine, parts, html_for, front_pages,
-                                                      front_folio)
+            give_back()
+            laid_out, pdfs, bookmarks = _notice_parts(
+                engine, parts, html_for, front_pages, front_folio,
+                config.page.part_pages if config.page.notice_start != "page" else None)
             folios = {anchor: laid_out[anchor].folio for anchor in anchors}
             document, front_places = engine.layout(html_for(PrintPart(front=True, folios=folios)))
             if len(document.pages) == front_pages:
@@ -125,12 +135,14 @@ def render_in_parts(issue: Issue, config: Config, diags: Diagnostics,
     if places is not None:
         places.update(laid_out)
     engine.report(diags)
-    return pdf, pages
+    return pdf, pages, len(pdfs)
 
 
-def _notice_parts(engine: Engine, parts, html_for, first_page: int, folio: int):
+def _notice_parts(engine: Engine, parts, html_for, first_page: int, folio: int,
+                  slices: int | None):
     """Lay out and write each part of the notices after ``first_page`` pages ending on
-    ``folio``: their places in the whole issue, their PDFs and each page's bookmarks."""
+    ``folio``: their places in the whole issue, their PDFs (one per slice of ``slices``
+    pages, if given) and each page's bookmarks."""
     laid_out: dict[str, PagePlace] = {}
     pdfs: list[bytes] = []
     bookmarks: list[list] = []
@@ -139,17 +151,30 @@ def _notice_parts(engine: Engine, parts, html_for, first_page: int, folio: int):
         part = PrintPart(anchors=tuple(n.anchor for n in notices),
                          start=PagePlace(physical + 1, physical + 1, folio + 1),
                          back=index == len(parts) - 1)
-        document, places = engine.layout(html_for(part))
-        for ident, place in places.items():
-            laid_out[ident] = PagePlace(place.first + physical, place.last + physical,
-                                        place.folio)
-        pdfs.append(engine.write(document))
-        bookmarks.append([_bookmarks(page) for page in document.pages])
-        physical += len(document.pages)
-        folio = page_folios(document)[-1]
-        document = None
-        give_back()
+        for document, places, folio in _documents(engine, html_for(part), slices):
+            for ident, place in places.items():
+                known = laid_out.get(ident)
+                laid_out[ident] = PagePlace(known.first if known else place.first + physical,
+                                            place.last + physical,
+                                            known.folio if known else place.folio)
+            pdfs.append(engine.write(document))
+            bookmarks.append([_bookmarks(page) for page in document.pages])
+            physical += len(document.pages)
+            document = None
+            give_back()
     return laid_out, pdfs, bookmarks
+
+
+def _documents(engine: Engine, html: str, slices: int | None):
+    """The part's layout as one document, or in slices of pages; with each, where its
+    elements landed and its last page's folio."""
+    if slices is not None:
+        yield from engine.layout_slices(html, slices)
+        return
+    document, places = engine.layout(html)
+    yield document, places, page_folios(document)[-1]
+    document = None  # the caller has written it
+    give_back()
 
 
 

@@ -8,7 +8,8 @@ one document rather than pages glued together:
 - its ParentTree entries (the marked content of each page, each link's structure element),
   renumbered after those already there, as are the pages' /StructParents and the links'
   /StructParent;
-- its named destinations, which replace the 目录's placeholders (its links point at names);
+- its named destinations, which replace the 目录's placeholders (its links point at names),
+  the first part that names an element keeping the name;
 - and the outline, rebuilt over all pages from their bookmarks (gazette.parts._outline).
 
 pikepdf (qpdf) copies each part's objects once, so pages, annotations and structure elements
@@ -32,6 +33,10 @@ def join(first: bytes, parts: list[bytes], outline: list) -> bytes:
     document = _document(tree)
     numbers = _number_tree(tree.ParentTree)
     names = _name_tree(out.Root.Names.Dests) if "/Names" in out.Root else {}
+    # The 目录's link targets stand in for the notices' until a part brings them. A part
+    # that begins inside an element (a slice of one layout, gazette.slices) names it again
+    # on its first page: the name stays where the element starts.
+    placeholders = set(names)
     for data in parts:
         part = pikepdf.open(io.BytesIO(data))
         offset = max(numbers, default=-1) + 1
@@ -54,7 +59,9 @@ def join(first: bytes, parts: list[bytes], outline: list) -> bytes:
             numbers[key + offset] = _copy(out, part, value)
         if "/Names" in part.Root and "/Dests" in part.Root.Names:
             for name, destination in _name_tree(part.Root.Names.Dests).items():
-                names[name] = _copy(out, part, destination)
+                if name in placeholders or name not in names:
+                    names[name] = _copy(out, part, destination)
+                    placeholders.discard(name)
         # qpdf (11 and later) keeps what a copied stream needs of its part: each part is
         # released as soon as it is copied (tests/test_parts.py reads every page back).
         part.close()

@@ -285,6 +285,9 @@ class Engine:
         self.foreign: list[str] = []
         self.overflows: list[tuple[str | None, int]] = []
         self._gc_was_enabled = False
+        self.tables: dict | None = None
+        """While a layout is written in slices: which notice and table its last slice ended
+        in, for the next slice's ``overflowing_tables``."""
 
     def __enter__(self) -> Engine:
         logging.getLogger("weasyprint").addHandler(self.warnings)
@@ -314,13 +317,39 @@ class Engine:
         justify_document(document)
         return document, element_pages(document)
 
+    def layout_slices(self, html: str, size: int):
+        """The layout of ``html`` as documents of ``size`` pages each, made one after the
+        other (gazette.slices), each with where its elements landed (pages counted from the
+        slice's first) and the folio of its last page."""
+        from weasyprint import HTML
+
+        from .memory import give_back
+        from .slices import paginate
+        from .typography import justify_document
+
+        self.tables, folio = {}, 0
+        try:
+            source = HTML(string=html, base_url=str(self.issue.path.resolve()) + "/",
+                          url_fetcher=self.fetcher)
+            for document in paginate(source, self.font_config, size):
+                justify_document(document)
+                places = element_pages(document, folio)
+                folio = page_folios(document, folio)[-1]
+                yield document, places, folio
+                document = None  # the caller has written it
+                give_back()
+        finally:
+            self.tables = None
+
     def write(self, document, files: list[SourceFile] = ()) -> bytes:
         """The tagged PDF/A-3a of a laid-out document, with ``files`` attached."""
         pdf = document.write_pdf(pdf_identifier=_identifier(self.issue, self.config),
                                  pdf_variant=PDF_VARIANT, custom_metadata=True,
                                  attachments=pdf_attachments(files, self.issue.meta.published))
         self.foreign += [f for f in foreign_fonts(document, self.config) if f not in self.foreign]
-        self.overflows += overflowing_tables(document, {n.anchor for n in self.issue.notices})
+        self.overflows += [found for found in overflowing_tables(
+            document, {n.anchor for n in self.issue.notices}, state=self.tables)
+            if found not in self.overflows]
         return pdf
 
     def report(self, diags: Diagnostics) -> None:
@@ -384,15 +413,17 @@ def _refusal_location(url: str, issue: Issue, config: Config) -> Location:
     return Location(relative(issue.path, config.root))
 
 
-def overflowing_tables(document, anchors: set[str],
-                       tolerance_pt: float = 1.0) -> list[tuple[str | None, int]]:
+def overflowing_tables(document, anchors: set[str], tolerance_pt: float = 1.0,
+                       state: dict | None = None) -> list[tuple[str | None, int]]:
     """Tables that run past the right edge of their page's content box once laid out, as
     (notice anchor, index of the table within the notice): the layout's own verdict, behind
-    the predictive table.too-wide of check. Uses WeasyPrint's page boxes (pinned version)."""
+    the predictive table.too-wide of check. Uses WeasyPrint's page boxes (pinned version).
+    ``state`` carries the count from one slice of a layout to the next (gazette.slices)."""
     found: list[tuple[str | None, int]] = []
-    notice: str | None = None
-    seen: dict[int, int] = {}
-    counts: dict[str | None, int] = {}
+    state = {} if state is None else state
+    seen: dict[int, int] = state.setdefault("seen", {})
+    counts: dict[str | None, int] = state.setdefault("counts", {})
+    notice: str | None = state.get("notice")
     for page in document.pages:
         page_box = page._page_box
         right = page_box.content_box_x() + page_box.width
@@ -412,6 +443,7 @@ def overflowing_tables(document, anchors: set[str],
             if child.position_x + child.margin_width() > right + tolerance_pt * 4 / 3:
                 if (notice, seen[id(element)]) not in found:
                     found.append((notice, seen[id(element)]))
+    state["notice"] = notice
     return found
 
 
@@ -483,7 +515,7 @@ class PagePlace:
     folio: int
 
 
-def element_pages(document) -> dict[str, PagePlace]:
+def element_pages(document, folio: int = 0) -> dict[str, PagePlace]:
     """Where each element with an id landed, read from WeasyPrint's page boxes.
 
     The folio replays the @page counter rules exactly as the layout applied them, so it always
@@ -492,7 +524,7 @@ def element_pages(document) -> dict[str, PagePlace]:
     """
     spans: dict[str, list[int]] = {}
     folios: dict[str, int] = {}
-    for index, (page, counter) in enumerate(zip(document.pages, page_folios(document)),
+    for index, (page, counter) in enumerate(zip(document.pages, page_folios(document, folio)),
                                             start=1):
         for child in page._page_box.descendants():
             element = getattr(child, "element", None)
@@ -506,9 +538,10 @@ def element_pages(document) -> dict[str, PagePlace]:
             for ident, (first, last) in spans.items()}
 
 
-def page_folios(document) -> list[int]:
-    """The number printed on each page (the page counter, replayed from the @page rules)."""
-    folios, counter = [], 0
+def page_folios(document, counter: int = 0) -> list[int]:
+    """The number printed on each page (the page counter, replayed from the @page rules,
+    from ``counter`` before the first page)."""
+    folios = []
     for page in document.pages:
         counter = _page_counter(page._page_box.style, counter)
         folios.append(counter)

@@ -1,6 +1,7 @@
-"""A big issue laid out part by part (gazette.parts, gazette.pdfjoin) gives the PDF a single
-layout gives: 大武口 2021-08, whose notices each start a new page, is built with parts of
-about 12 pages and compared with the session's single-layout build of the same issue."""
+"""A big issue laid out part by part (gazette.parts, gazette.slices, gazette.pdfjoin) gives
+the PDF a single layout gives: 大武口 2021-08, whose notices each start a new page, is built
+in parts of about 12 pages, and 银川 2022-05, whose notices follow one another, in slices of 8
+pages of one layout; each is compared with the session's single-layout build of the issue."""
 
 from __future__ import annotations
 
@@ -18,41 +19,62 @@ from gazette.diagnostics import Diagnostics
 from gazette.issue import load_issue
 from gazette.parts import plan
 
-from .conftest import BUNDLED, PROJECT, copy_whole_project
+from .conftest import BUNDLED, PROJECT, build_bundled, copy_whole_project
 from .test_archive import check_pdf_ua_structure, check_tagged_pdfa_with_sources
 
-ISSUE = "dawukou/2021-08"
-PART_PAGES = 12
+CASES = {
+    "dawukou/2021-08": ("config.yaml", "      style: two-column\n      notice_start: page\n",
+                        "      part_pages: 12\n"),
+    "yinchuan/2022-05": ("content/yinchuan/2022-05/issue.yaml", "    style: two-column\n",
+                         "    part_pages: 8\n"),
+}
+"""Issue → (file, marker, line added after it): 大武口's notices each start a page (parts of
+about 12 pages, each laid out on its own); 银川 2022-05's follow one another (one layout,
+written 8 pages at a time, gazette.slices)."""
 
 
-@pytest.fixture(scope="module")
-def in_parts(tmp_path_factory):
-    """The issue built with ``page.part_pages: 12`` in a copy of the whole project."""
+@pytest.fixture(scope="module", params=list(CASES))
+def in_parts(request, tmp_path_factory):
+    """The issue built with a small ``page.part_pages`` in a copy of the whole project."""
     root = copy_whole_project(tmp_path_factory.mktemp("parts"))
-    config_file = root / "config.yaml"
-    text = config_file.read_text(encoding="utf-8")
-    marker = "      style: two-column\n      notice_start: page\n"
+    name, marker, added = CASES[request.param]
+    path = root / name
+    text = path.read_text(encoding="utf-8")
     assert text.count(marker) == 1
-    config_file.write_text(text.replace(marker, marker + f"      part_pages: {PART_PAGES}\n"),
-                           encoding="utf-8")
-    config, path = resolve_issue(load_project(config_file), ISSUE)
+    path.write_text(text.replace(marker, marker + added), encoding="utf-8")
+    config, issue_path = resolve_issue(load_project(root / "config.yaml"), request.param)
     diags = Diagnostics()
-    result = build_issue(config, path.name, diags)
+    result = build_issue(config, issue_path.name, diags)
     assert result is not None, "\n".join(d.format() for d in diags)
     return config.with_layout(dict(result.issue.meta.layout)), result, diags
 
 
-SINGLE = pytest.mark.parametrize("bundled_build", [ISSUE], indirect=True)
-"""The session's single-layout build of the same issue (tests/conftest.py bundled_build)."""
+@pytest.fixture(scope="module")
+def single(in_parts, whole_project):
+    """The session's single-layout build of the same issue (tests/conftest.py)."""
+    config, result, _ = in_parts
+    return build_bundled(config.issue_address(result.issue.meta.key), whole_project)
 
 
 def test_the_issue_is_planned_in_parts_of_about_the_configured_size(in_parts):
     config, result, _ = in_parts
     parts = plan(result.issue, config.page)
-    assert parts is not None and len(parts) >= 4
+    assert parts is not None
     assert [n for part in parts for n in part] == list(result.issue.notices)
     assert all(part for part in parts)
-    assert result.summary.parts == len(parts)
+    if config.page.notice_start == "page":
+        assert len(parts) >= 4 and result.summary.parts == len(parts)
+    else:  # one part, written in slices
+        assert len(parts) == 1
+        assert result.summary.parts == -(-(result.pages - _front_pages(result)) //
+                                         config.page.part_pages)
+        assert result.summary.parts >= 4
+
+
+def _front_pages(result) -> int:
+    """Pages before the first notice: the masthead and the 目录."""
+    places = json.loads((result.pdf_path.parent / "pages.json").read_text("utf-8"))
+    return places[result.issue.notices[0].anchor][0] - 1
 
 
 @pytest.mark.parametrize("address", BUNDLED)
@@ -72,13 +94,11 @@ def _page_texts(path) -> list[str]:
             for n in range(1, count + 1)]
 
 
-@SINGLE
-def test_every_page_reads_as_in_the_single_layout(in_parts, bundled_build):
-    whole = bundled_build
+def test_every_page_reads_as_in_the_single_layout(in_parts, single):
     """Same pages, same text at the same places (pdftotext -layout keeps the positions):
     folios, running heads, page sides and the fonts of every character included."""
     _c, split, _d = in_parts
-    _c, single, _d = whole
+    _c, single, _d = single
     assert single.issue.meta.key == split.issue.meta.key
     assert split.summary.pages == single.summary.pages
     assert _page_texts(split.pdf_path) == _page_texts(single.pdf_path)
@@ -116,9 +136,8 @@ def _links(pdf: pikepdf.Pdf) -> tuple[list[tuple], dict]:
     return links, names
 
 
-@SINGLE
-def test_outline_links_and_destinations_are_those_of_the_single_layout(in_parts, bundled_build):
-    whole = bundled_build
+def test_outline_links_and_destinations_are_those_of_the_single_layout(in_parts, single):
+    whole = single
     """The outline (sections with their notices under them, even where a part starts
     inside a section), the 目录's links landing on the notices' pages and every named
     destination."""
@@ -132,9 +151,8 @@ def test_outline_links_and_destinations_are_those_of_the_single_layout(in_parts,
         assert _links(split) == (links, names)
 
 
-@SINGLE
-def test_places_for_the_web_edition_are_those_of_the_single_layout(in_parts, bundled_build):
-    whole = bundled_build
+def test_places_for_the_web_edition_are_those_of_the_single_layout(in_parts, single):
+    whole = single
     split = json.loads((in_parts[1].pdf_path.parent / "pages.json").read_text("utf-8"))
     single = json.loads((whole[1].pdf_path.parent / "pages.json").read_text("utf-8"))
     assert split == single
@@ -155,9 +173,8 @@ def _elements(pdf: pikepdf.Pdf) -> Counter:
     return kinds
 
 
-@SINGLE
-def test_the_joined_pdf_is_one_tagged_pdfa_carrying_its_sources(in_parts, bundled_build):
-    whole = bundled_build
+def test_the_joined_pdf_is_one_tagged_pdfa_carrying_its_sources(in_parts, single):
+    whole = single
     """The archive and PDF/UA checks every bundled issue passes; one Document element whose
     marked content and links all resolve through one ParentTree; the same structure
     elements as the single layout but for an empty Div per placeholder (the 目录's link
