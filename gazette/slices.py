@@ -58,6 +58,7 @@ def paginate(html, font_config, size: int) -> Iterator[object]:
             yield Document([Page(box) for box in _take(pending)], DocumentMetadata(**metadata),
                            html.url_fetcher, font_config, {}, options["output_intent"])
             _forget_page_styles(context.style_for, index)
+            _drop_laid_out(root_box, context.page_maker[index][0], context.style_for)
         if last:
             break
     if any(state[-1]["content_changed"] or state[-1]["pages_wanted"]
@@ -75,6 +76,48 @@ def _forget_page_styles(style_for, done: int) -> None:
     for styles in (style_for._computed_styles, style_for._cascaded_styles):
         for key in [k for k in styles if isinstance(k[0], PageType) and k[0].index < done]:
             del styles[key]
+
+
+def _drop_laid_out(box, resume_at, style_for) -> None:
+    """Replace the boxes the pages so far have laid out in full with one empty stand-in per
+    parent, and forget their elements' computed styles: pagination only ever goes on from
+    ``resume_at`` (WeasyPrint's skip stack: child index → where to go on inside it), and the
+    boxes and styles of the notices already written are most of what a long issue holds
+    (some 0.3 MB a page). Only block containers of block boxes are thinned; a skip stack
+    into a line's text counts characters, not boxes."""
+    from weasyprint.formatting_structure import boxes
+
+    dropped: dict[int, object] = {}
+    kept: set[int] = set()
+    while resume_at and len(resume_at) == 1:
+        kept.add(id(box.element))
+        (index, deeper), = resume_at.items()
+        children = getattr(box, "children", None)
+        if not isinstance(children, list) or not 0 <= index < len(children) or not all(
+                isinstance(child, boxes.BlockLevelBox) for child in children[:index + 1]):
+            break
+        if index == 0:
+            box, resume_at = children[0], deeper
+            continue
+        stand_in = next((c for c in children[:index] if getattr(c, "_gazette_stand_in", False)),
+                        None)
+        if stand_in is None:
+            stand_in = boxes.BlockBox.anonymous_from(box, [])
+            stand_in._gazette_stand_in = True
+        for position in range(index):
+            if children[position] is not stand_in:
+                for inner in children[position].descendants(placeholders=True):
+                    if getattr(inner, "element", None) is not None:
+                        dropped[id(inner.element)] = inner.element
+                children[position] = stand_in
+        box, resume_at = children[index], deeper
+    kept.add(id(getattr(box, "element", None)))
+    for key in kept:
+        dropped.pop(key, None)
+    if dropped:
+        for styles in (style_for._computed_styles, style_for._cascaded_styles):
+            for key in [k for k in styles if dropped.get(id(k[0])) is k[0]]:
+                del styles[key]
 
 
 def _take(items: list) -> list:
