@@ -5,8 +5,9 @@ Legal citations name gazette pages, so when notices carry their printed start pa
 typesetter does by hand: a notice that starts late is pulled back by tightening the leading of
 the notice before it (by at most ``MAX_CHANGE`` of the body leading); a notice that starts one
 page early is pushed to a new page, or, if it already starts one, the notice before it is
-loosened. Each step is checked by laying the issue out again from the page the change touches
-(gazette.relayout, inside the same WeasyPrint layout); what cannot be fitted is reported by the build as drift (gazette.build.PageDrift). The result
+loosened. Each step is checked by laying the issue out again from the page the change
+touches (gazette.relayout, inside the same WeasyPrint layout); what cannot be fitted is
+reported by the build as drift (gazette.build.PageDrift). The result
 depends only on the sources, so regeneration stays byte-identical.
 """
 

@@ -81,20 +81,15 @@ class _Pagination:
         self.styles = _Styles(root_box)
 
     def run(self) -> list:
-        from weasyprint.layout.page import remake_page
+        from .slices import make_page
 
         context = self.context
         context.rendered_notes = []
         index = 0
         while True:
-            # as make_all_pages does before it makes a page
-            remake_state = context.page_maker[index][-1]
-            remake_state.update(content_changed=False, pages_wanted=False, anchors=[],
-                                content_lookups=[])
-            page_box, resume_at = remake_page(index, context, self.root_box, self.html)
+            page_box, last = make_page(context, self.root_box, self.html, index)
             self._add(page_box)
             index += 1
-            last = resume_at is None and not context.reported_footnotes
             if last or self.fitter.ready(self.places):
                 fit = self.fitter.next_fit(self, self.places)
                 if fit is not None:

@@ -28,7 +28,6 @@ def paginate(html, font_config, size: int) -> Iterator[object]:
     from weasyprint.formatting_structure.build import build_formatting_structure
     from weasyprint.html import get_html_metadata
     from weasyprint.layout import initialize_page_maker
-    from weasyprint.layout.page import remake_page
 
     options = dict(DEFAULT_OPTIONS)
     counter_style = CounterStyle()
@@ -43,14 +42,10 @@ def paginate(html, font_config, size: int) -> Iterator[object]:
     pending: list = []
     index = 0
     while True:
-        remake_state = context.page_maker[index][-1]
-        remake_state.update(content_changed=False, pages_wanted=False, anchors=[],
-                            content_lookups=[])
-        page_box, resume_at = remake_page(index, context, root_box, html)
+        page_box, last = make_page(context, root_box, html, index)
         pending.append(page_box)
         page_box = None
         index += 1
-        last = resume_at is None and not context.reported_footnotes
         if last or len(pending) == size:
             first = index - len(pending)
             _finish_pages(context, pending, first, marks)
@@ -65,6 +60,17 @@ def paginate(html, font_config, size: int) -> Iterator[object]:
            for state in context.page_maker[:index + 1]):
         raise RuntimeError("a page of the notices shows a number only later pages give; "
                            "it cannot be laid out in slices")
+
+
+def make_page(context, root_box, html, index: int) -> tuple[object, bool]:
+    """Page ``index`` (from 0) laid out from WeasyPrint's state at its start, as
+    ``make_all_pages`` makes a page, and whether it is the last one."""
+    from weasyprint.layout.page import remake_page
+
+    context.page_maker[index][-1].update(content_changed=False, pages_wanted=False,
+                                         anchors=[], content_lookups=[])
+    page_box, resume_at = remake_page(index, context, root_box, html)
+    return page_box, resume_at is None and not context.reported_footnotes
 
 
 def _forget_page_styles(style_for, done: int) -> None:
