@@ -1,6 +1,5 @@
 """Work done in a forked process while this one goes on: the web edition is rendered on the
-second core while the print PDF is written (they share nothing but their inputs), and web
-fonts missing from the cache are cut on every core (gazette.webfonts._cut_all).
+second core while the print PDF is written (they share nothing but their inputs).
 
 ``Background(fn)`` forks; the child runs ``fn()`` and sends back its result, or the exception
 it raised, pickled through a pipe. ``result()`` waits for it and returns it or raises the

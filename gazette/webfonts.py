@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import pickle
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -601,18 +602,63 @@ _WANTED: list[set[tuple[Path, str]]] = []
 """While :func:`subset_site` lists the cuts it needs, the set they go in."""
 
 
-def _cut_all(wanted: list[tuple[Path, str]], cuts: Path) -> None:
-    """Cut ``wanted`` into the cache, shared out over the CPUs (forked processes, each
-    writing its own files), the biggest first so that the shares come out even."""
-    from .background import Background
+FEW_CUTS = 4
+"""Up to this many missing cuts (an edit's new characters) are cut in this process: starting
+interpreters would cost more than the cuts."""
 
-    jobs = sorted(wanted, key=lambda job: -len(job[1]))
-    shares = max(1, min(len(jobs), os.cpu_count() or 1))
-    others = [Background(lambda k=k: _cut_share(jobs[k::shares], cuts))
-              for k in range(1, shares)]
-    _cut_share(jobs[0::shares], cuts)
-    for other in others:
-        other.result()
+
+def _cut_all(wanted: list[tuple[Path, str]], cuts: Path) -> None:
+    """Cut ``wanted`` into the cache. Many cuts (a new project) are shared out over the CPUs,
+    the biggest first so that the shares come out even, each share in a fresh interpreter
+    (``python -m gazette.webfonts``), not in a fork: a build that forks holds a laid-out issue,
+    and a fork counts those pages again in its own size, with the cutter's ~140 MB on top.
+
+    The cache's lock is held meanwhile, so two builds of one project (a preview and a
+    build, or test workers sharing one cache) do not cut the same fonts twice: whoever gets
+    the lock second finds most of its cuts made and cuts only the rest."""
+    import fcntl
+
+    cuts.mkdir(parents=True, exist_ok=True)
+    with open(cuts / ".lock", "wb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        jobs = sorted((job for job in wanted if not _cut_entry(*job, cuts).is_file()),
+                      key=lambda job: -len(job[1]))
+        shares = max(1, min(len(jobs), os.cpu_count() or 1))
+        if len(jobs) <= FEW_CUTS or shares == 1:
+            _cut_share(jobs, cuts)
+            return
+        _cut_elsewhere([jobs[k::shares] for k in range(shares)], cuts)
+
+
+def _cut_elsewhere(shares: list[list[tuple[Path, str]]], cuts: Path) -> None:
+    """Each share cut by its own ``python -m gazette.webfonts`` at once; an error names the
+    share's first font and what the cutter printed."""
+    import json
+    import subprocess
+    import sys
+
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
+    running = []
+    for share in shares:
+        request = json.dumps({"cuts": os.fspath(cuts),
+                              "jobs": [[os.fspath(path), text] for path, text in share]},
+                             ensure_ascii=False).encode("utf-8")
+        process = subprocess.Popen([sys.executable, "-m", "gazette.webfonts"], env=env,
+                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
+        with process.stdin:  # read whole at once by the cutter, which then starts
+            process.stdin.write(request)
+        running.append((share, process))
+    failed = []
+    for share, process in running:
+        errors = process.stderr.read()
+        process.stderr.close()
+        if process.wait() != 0:
+            failed.append(f"{share[0][0].name}：{errors.decode('utf-8', 'replace').strip()}")
+    if failed:
+        raise RuntimeError("网页字体切分失败：" + "；".join(failed))
 
 
 def _cut_share(jobs: list[tuple[Path, str]], cuts: Path) -> None:
@@ -620,6 +666,15 @@ def _cut_share(jobs: list[tuple[Path, str]], cuts: Path) -> None:
 
     for path, text in jobs:
         write_atomic(_cut_entry(path, text, cuts), _subset(path, text))
+
+
+def _cut_request() -> None:
+    """``python -m gazette.webfonts``: cut the share a build sends as JSON on stdin."""
+    import json
+    import sys
+
+    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    _cut_share([(Path(path), text) for path, text in request["jobs"]], Path(request["cuts"]))
 
 
 def _subset_site(config: Config, page_chars: dict[str, dict[str, Iterable[str]]],
@@ -882,7 +937,7 @@ def _compact(sfnt: bytes) -> bytes:
     for name in order:
         charstring, _ = top.CharStrings.getItemAndSelector(name)
         pen = TTGlyphPen(None)
-        replayRecording(_quadratic_outline(charstring.bytecode, factor), pen)
+        replayRecording(pickle.loads(_quadratic_outline(charstring.bytecode, factor)), pen)
         glyphs[name] = pen.glyph()
     del font["CFF "]
     scale_upem(font, WEB_UPEM)  # metrics, layout tables; the outlines are already scaled
@@ -918,10 +973,11 @@ points further than that."""
 
 
 @lru_cache(maxsize=2048)
-def _quadratic_outline(bytecode: bytes, factor: float) -> tuple:
-    """A charstring's outline as quadratic curves scaled to whole web units, as pen calls;
-    the last few thousand are kept by their bytes, since the same glyph is cut into many
-    pages' subsets (keeping them all held 250 MB more on a cold build of 2022-05)."""
+def _quadratic_outline(bytecode: bytes, factor: float) -> bytes:
+    """A charstring's outline as quadratic curves scaled to whole web units, as pen calls
+    (pickled); the last few thousand are kept by their bytes, since the same glyph is cut into
+    many pages' subsets. Pickled, a glyph's calls take ~1 KB; as Python tuples of tuples they
+    took ~40 KB, and the cache held most of a cutter's memory."""
     from fontTools.misc.psCharStrings import T2CharString
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.recordingPen import RecordingPen
@@ -931,7 +987,7 @@ def _quadratic_outline(bytecode: bytes, factor: float) -> tuple:
     # quadratics on the source's units, then are scaled; TrueType runs the other way round.
     T2CharString(bytecode=bytecode, private=_NoWidth()).draw(
         Cu2QuPen(_ScalingPen(recording, factor), WEB_CURVE_ERROR, reverse_direction=True))
-    return tuple(recording.value)
+    return pickle.dumps(tuple(recording.value), pickle.HIGHEST_PROTOCOL)
 
 
 class _NoWidth:
@@ -1097,3 +1153,7 @@ def _digest_of(path: Path, mtime_ns: int, size: int) -> str:  # noqa: ARG001 - c
 
 def _cmap(path: Path) -> frozenset[int]:
     return frozenset(font_cmap(path))
+
+
+if __name__ == "__main__":
+    _cut_request()

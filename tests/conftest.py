@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -35,8 +36,13 @@ _SHARED_CUTS: list[Path] = []
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_webfont_cuts(tmp_path_factory) -> Path:
-    """One folder of cut web fonts for the whole session (see share_webfont_cuts)."""
-    _SHARED_CUTS[:] = [tmp_path_factory.mktemp("webfont-cuts")]
+    """One folder of cut web fonts for the whole run (see share_webfont_cuts): beside the
+    workers' own folders when pytest-xdist runs several, so that a font cut by one worker is
+    not cut again by the other (webfonts._cut_all locks the folder while it cuts)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "webfont-cuts"
+    shared.mkdir(exist_ok=True)
+    _SHARED_CUTS[:] = [shared]
     return _SHARED_CUTS[0]
 
 

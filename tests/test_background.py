@@ -44,9 +44,9 @@ def test_a_cancelled_job_leaves_no_child_behind():
 
 
 def test_web_fonts_cut_on_every_core_are_those_cut_one_by_one(tmp_path):
-    """A new project's web fonts are cut on every core (webfonts._cut_all, one forked
-    process per CPU): each cut is the bytes that cutting it alone gives."""
-    from gazette.webfonts import _cut_all, _cut_entry, _subset, common_order
+    """A new project's web fonts are cut on every core (webfonts._cut_all, one fresh
+    interpreter per CPU): each cut is the bytes that cutting it alone gives."""
+    from gazette.webfonts import FEW_CUTS, _cut_all, _cut_entry, _subset, common_order
 
     from .conftest import ROOT
 
@@ -55,8 +55,75 @@ def test_web_fonts_cut_on_every_core_are_those_cut_one_by_one(tmp_path):
               for name, start, size in (("FandolFang-Regular.otf", 300, 48),
                                         ("FandolHei-Bold.otf", 0, 60),
                                         ("FandolSong-Regular.otf", 500, 30),
-                                        ("FandolKai-Regular.otf", 900, 20))]
+                                        ("FandolKai-Regular.otf", 900, 20),
+                                        ("FandolFang-Regular.otf", 700, 30),
+                                        ("FandolHei-Regular.otf", 400, 25))]
+    assert len(wanted) > FEW_CUTS, "enough cuts to be shared out"
     _cut_all(wanted, tmp_path)
     assert len(list(tmp_path.glob("*.woff2"))) == len(wanted)
     for path, text in wanted:
         assert _cut_entry(path, text, tmp_path).read_bytes() == _subset(path, text)
+
+
+CUTTER_MEMORY = r"""
+import sys
+from pathlib import Path
+from gazette.webfonts import _cut_all, common_order
+ballast = bytearray(400 * 2**20)  # a laid-out issue held by the build, every page touched
+for i in range(0, len(ballast), 4096):
+    ballast[i] = 1
+order = common_order()
+fonts = Path(sys.argv[1])
+_cut_all([(fonts / "FandolFang-Regular.otf", order[k * 40:(k + 1) * 40]) for k in range(8)],
+         Path(sys.argv[2]))
+"""
+
+
+def test_web_font_cutters_do_not_carry_the_building_process(tmp_path):
+    """Cutters are fresh interpreters: a build holding 400 MB of pages starts cutters of
+    their own size (a forked cutter shares the 400 MB and counts them again in its RSS)."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+    from .procmem import TreeMemory
+
+    build = subprocess.Popen([sys.executable, "-c", CUTTER_MEMORY, str(ROOT / "fonts"),
+                              str(tmp_path / "cuts")], cwd=ROOT)
+    memory = TreeMemory(build.pid).start()
+    assert build.wait(120) == 0
+    memory.stop()
+    assert len(list((tmp_path / "cuts").glob("*.woff2"))) == 8
+    assert memory.root_rss > 400, "the building process held its pages"
+    assert 20 < memory.other_rss < 250, f"largest cutter {memory.other_rss:.0f} MB"
+
+
+def test_a_build_waiting_for_the_web_font_cache_cuts_only_what_is_still_missing(tmp_path,
+                                                                                 monkeypatch):
+    """Two builds of one project: the second waits for the first's lock and then finds its
+    cuts made, so it cuts nothing (cutting here would fail)."""
+    import fcntl
+    import threading
+
+    import gazette.webfonts as webfonts
+
+    from .conftest import ROOT
+
+    wanted = [(ROOT / "fonts" / "FandolHei-Bold.otf", "公报"),
+              (ROOT / "fonts" / "FandolKai-Regular.otf", "银川")]
+    cuts = tmp_path / "cuts"
+    cuts.mkdir()
+    lock = open(cuts / ".lock", "wb")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # the first build, cutting
+    monkeypatch.setattr(webfonts, "_subset", lambda path, text: pytest.fail("cut twice"))
+    second = threading.Thread(target=webfonts._cut_all, args=(wanted, cuts))
+    second.start()
+    second.join(0.5)
+    assert second.is_alive(), "the second build waits for the lock"
+    for path, text in wanted:  # what the first build writes
+        webfonts._cut_entry(path, text, cuts).write_bytes(b"cut by the first build")
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    lock.close()
+    second.join(10)
+    assert not second.is_alive()
+    assert {p.read_bytes() for p in cuts.glob("*.woff2")} == {b"cut by the first build"}
