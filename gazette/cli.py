@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from . import quick
 from .diagnostics import Diagnostics, GazetteError
 
 CONFIG_OPTION = click.option(
@@ -105,29 +106,46 @@ def build(issue: str | None, all_issues: bool, jobs: int | None, scheduler: str 
         except GazetteError as exc:
             diags.add(exc.diagnostic)
             result = None
-        _print_diagnostics(diags)
         if result is None:
+            _print_diagnostics(diags)
             failed += 1
             click.echo(f"{config.issue_address(path.name)} 生成失败：{len(diags.errors)} 个错误，"
                        "未写入任何文件（上次生成的结果保持不变）。", err=True)
             continue
-        rel = result.pdf_path.relative_to(config.root)
-        summary = result.summary
-        reused = "；输入未变，沿用上次的结果" if result.issue is None else (
-            "；印刷版输入未变，沿用上次的 PDF" if "print" in result.reused else "")
-        click.echo(f"{summary.name} {summary.label}：{summary.notices} 篇，"
-                   f"{summary.pages} 页，{len(diags.warnings)} 个警告；{rel}"
-                   f"（{result.seconds:.2f} 秒{reused}）")
-        if summary.parts > 1:
-            click.echo(f"印刷版分 {summary.parts} 部分排版后合并（为节省内存；"
-                       "合并结果与整期一次排版相同；page.part_pages）")
-        if summary.site is not None:
-            _echo_site(summary.site)
-        _echo_drifts(summary)
+        for err, line in _built_lines(config, result, diags):
+            click.echo(line, err=err)
         if signer is not None:
             _sign_built([result.pdf_path], config.build_dir, signer)
+        elif quick.requested():
+            # What the same command will print while nothing changes (gazette.quick).
+            quick.remember(config.build_dir, _built_lines(config, result, diags, reused=True))
     if failed:
         sys.exit(1)
+
+
+def _built_lines(config, result, diags: Diagnostics, *,
+                 reused: bool = False) -> list[tuple[bool, str]]:
+    """What ``build`` prints for a built issue, as (to stderr, line); ``reused``: as a rebuild
+    with nothing changed prints it, the time left as :data:`gazette.quick.SECONDS`."""
+    lines = [(True, diagnostic.format()) for diagnostic in diags]
+    rel = result.pdf_path.relative_to(config.root)
+    summary = result.summary
+    if reused:
+        seconds, note = quick.SECONDS, "；输入未变，沿用上次的结果"
+    else:
+        seconds = f"{result.seconds:.2f}"
+        note = "；输入未变，沿用上次的结果" if result.issue is None else (
+            "；印刷版输入未变，沿用上次的 PDF" if "print" in result.reused else "")
+    lines.append((False, f"{summary.name} {summary.label}：{summary.notices} 篇，"
+                         f"{summary.pages} 页，{len(diags.warnings)} 个警告；{rel}"
+                         f"（{seconds} 秒{note}）"))
+    if summary.parts > 1:
+        lines.append((False, f"印刷版分 {summary.parts} 部分排版后合并（为节省内存；"
+                             "合并结果与整期一次排版相同；page.part_pages）"))
+    if summary.site is not None:
+        lines.append((False, _site_line(summary.site)))
+    lines += [(False, line) for line in _drift_lines(summary)]
+    return lines
 
 
 def _build_all(project, config_path: Path, encoding: str | None, jobs: int | None,
@@ -248,23 +266,21 @@ def _outcome_line(outcome) -> str:
             f"内存峰值 {outcome.peak_mb:.0f} MB")
 
 
-def _echo_drifts(summary) -> None:
+def _drift_lines(summary) -> list[str]:
     """Which notices do not start on their printed page (only when notices record one)."""
     if not summary.recorded:
-        return
+        return []
+    lines = []
     if summary.fitted:
-        click.echo("为对齐印刷版页码所作的调整：")
-        for line in summary.fitted:
-            click.echo(f"  {line}")
+        lines.append("为对齐印刷版页码所作的调整：")
+        lines += [f"  {line}" for line in summary.fitted]
     if not summary.drifts:
-        click.echo(f"印刷版页码：{summary.recorded} 篇注明了印刷版起始页，全部一致")
-        return
-    click.echo(f"印刷版页码：{summary.recorded} 篇注明了印刷版起始页，{len(summary.drifts)} 篇不一致：")
-    for line in summary.drifts:
-        click.echo(f"  {line}")
+        return [*lines, f"印刷版页码：{summary.recorded} 篇注明了印刷版起始页，全部一致"]
+    lines.append(f"印刷版页码：{summary.recorded} 篇注明了印刷版起始页，{len(summary.drifts)} 篇不一致：")
+    return lines + [f"  {line}" for line in summary.drifts]
 
 
-def _echo_site(site) -> None:
+def _site_line(site) -> str:
     """One line about the HTML edition: where it is, and what a notice page costs a reader."""
 
     def kb(size: int) -> str:
@@ -272,8 +288,7 @@ def _echo_site(site) -> None:
 
     costs = site.notice_costs
     cost = f"公文页面读到底 {kb(costs[0])}–{kb(costs[-1])}（含字体；打开时只下载前几屏所需），" if costs else ""
-    click.echo(f"网页版：{site.folder}/，{site.pages} 个页面；{cost}"
-               f"搜索索引 {kb(site.index_bytes)}")
+    return f"网页版：{site.folder}/，{site.pages} 个页面；{cost}搜索索引 {kb(site.index_bytes)}"
 
 
 @main.command()

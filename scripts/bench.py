@@ -30,11 +30,13 @@ the typesetting engine (target ≤ 1.10).
   PDF/A-3a (``pdf_variant``) as the build's, since the structure tree is WeasyPrint's work on
   the same HTML; only the attached sources and manifest are left out.
 
-Peak memory is the child's max RSS from ``os.wait4``, i.e. that one child's rusage
-(``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the maximum over all children so far, so deltas of
-it cannot see a child smaller than an earlier one). CPU is the child's user+sys time, less
-disturbed than wall time by other load on a shared machine. Only the standard library and the
-project's own dependencies are used.
+Memory is sampled from /proc every 50 ms (tests/procmem.py): "MB" is the build process's own
+peak RSS, "tree MB" the peak of the summed PSS of the build and every process it started (the
+web edition rendered alongside, web-font cutters), i.e. what the build held of the machine's
+memory. ``ru_maxrss`` from ``wait4`` is not used: it charges a child started from a big process
+with that process's size. CPU is the child's user+sys time (with its children), less disturbed
+than wall time by other load on a shared machine. Only the standard library, the project's own
+dependencies and tests/procmem.py are used.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1.10
+sys.path.insert(0, str(ROOT))
+
+from tests.procmem import TreeMemory  # noqa: E402
 
 # The WeasyPrint-only child. argv[1] is a JSON job; prints one JSON line with timings.
 WEASYPRINT_CHILD = r'''
@@ -137,7 +142,7 @@ print(json.dumps({
 
 
 def run_child(argv: list[str], cwd: Path = ROOT) -> dict:
-    """Run argv as a fresh process; wall time, CPU time and max RSS of that very child."""
+    """Run argv as a fresh process; wall time, CPU time, its peak RSS and its tree's peak PSS."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         # Python caches compiled modules as an installed tool's user has them; a machine
@@ -145,8 +150,10 @@ def run_child(argv: list[str], cwd: Path = ROOT) -> dict:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, env=env,
                                 stdin=subprocess.DEVNULL)
+        memory = TreeMemory(proc.pid, interval=0.05).start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+        memory.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -155,8 +162,8 @@ def run_child(argv: list[str], cwd: Path = ROOT) -> dict:
     if proc.returncode != 0:
         command = " ".join(a[:40] for a in argv[:2])
         sys.exit(f"bench: {command} … failed (exit {proc.returncode}):\n{stdout}{stderr}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            "rss_mb": usage.ru_maxrss / 1024, "stdout": stdout, "stderr": stderr}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": memory.root_rss,
+            "tree_mb": memory.total_pss, "stdout": stdout, "stderr": stderr}
 
 
 def executables() -> tuple[str, str]:
@@ -294,7 +301,8 @@ def memory(python: str, gazette: str, key: str, sizes: list[int], tmp: Path,
         alone = (f"; weasyprint alone {engine['wall']:.1f} s {engine['rss_mb']:.0f} MB"
                  if engine else "")
         print(f"  ~{size} pages: {build['pages']} pages, full build {build['wall']:.1f} s "
-              f"({build['cpu']:.1f} s CPU) {build['rss_mb']:.0f} MB{alone}", flush=True)
+              f"({build['cpu']:.1f} s CPU) {build['rss_mb']:.0f} MB, tree "
+              f"{build['tree_mb']:.0f} MB{alone}", flush=True)
         shutil.rmtree(project, ignore_errors=True)
     return rows
 
@@ -368,7 +376,7 @@ def report(key: str, builds: list[dict], engines: list[dict], noops: list[dict],
                 f"{med(r['rss_mb'] for r in runs):>11.0f}")
 
     print()
-    print(f"{'':<20}{'wall s':>9}{'min':>9}{'max':>9}{'cpu s':>9}{'pages/s':>9}{'max RSS MB':>11}")
+    print(f"{'':<20}{'wall s':>9}{'min':>9}{'max':>9}{'cpu s':>9}{'pages/s':>9}{'peak RSS MB':>11}")
     print(row(f"full build ({pages} p)", builds))
     print(row("weasyprint alone", engines))
     print(row("no-op rebuild", noops))
@@ -411,14 +419,16 @@ def report(key: str, builds: list[dict], engines: list[dict], noops: list[dict],
     if rows:
         print()
         print(f"{'issue':<18}{'pages':>7}{'parts':>6}{'build s':>9}{'cpu s':>8}{'build MB':>10}"
-              f"{'wp s':>8}{'wp MB':>8}")
+              f"{'tree MB':>9}{'wp s':>8}{'wp MB':>8}")
         for r in rows:
             b, e = r["build"], r["engine"]
             alone = f"{e['wall']:>8.1f}{e['rss_mb']:>8.0f}" if e else f"{'-':>8}{'-':>8}"
             print(f"{r['issue']:<18}{r['pages'] or 0:>7}{r['parts'] or 1:>6}{b['wall']:>9.1f}"
-                  f"{b['cpu']:>8.1f}{b['rss_mb']:>10.0f}{alone}")
-        print("  (parts: the PDF laid out in that many parts, gazette.parts; wp: WeasyPrint "
-              "alone on the whole issue's print.html in one layout)")
+                  f"{b['cpu']:>8.1f}{b['rss_mb']:>10.0f}{b['tree_mb']:>9.0f}{alone}")
+        print("  (fresh projects: web fonts cut cold. parts: the PDF laid out in that many "
+              "parts, gazette.parts; build MB: the build process's peak RSS; tree MB: peak of "
+              "the summed PSS of the build and the processes it started; wp: WeasyPrint alone "
+              "on the whole issue's print.html in one layout)")
 
 
 if __name__ == "__main__":
