@@ -61,6 +61,8 @@ class TreeMemory:
     """The root process's highest RSS."""
     other_rss: float = 0.0
     """The highest RSS of any process below the root."""
+    root_beside_other: float = 0.0
+    """The root's RSS when ``other_rss`` was reached."""
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -76,15 +78,13 @@ class TreeMemory:
         return self
 
     def sample(self) -> None:
-        pids = descendants(self.pid)
-        total = 0
-        for pid in pids:
-            rss, pss = usage(pid)
-            total += pss
-            if pid == self.pid:
-                self.root_rss = max(self.root_rss, rss / 1024)
-            else:
-                self.other_rss = max(self.other_rss, rss / 1024)
+        sizes = {pid: usage(pid) for pid in descendants(self.pid)}
+        root = sizes.pop(self.pid, (0, 0))
+        self.root_rss = max(self.root_rss, root[0] / 1024)
+        other = max((rss for rss, _ in sizes.values()), default=0) / 1024
+        if other > self.other_rss:
+            self.other_rss, self.root_beside_other = other, root[0] / 1024
+        total = root[1] + sum(pss for _, pss in sizes.values())
         self.total_pss = max(self.total_pss, total / 1024)
 
     def _run(self) -> None:

@@ -211,3 +211,29 @@ def test_verify_rebuilds_the_joined_pdf_byte_for_byte(in_parts):
     outcome = gazette(config.root, "verify", str(result.pdf_path))
     assert outcome.exit_code == 0, outcome.output
     assert "重建：与原文件逐字节相同" in outcome.output
+
+
+def test_the_parts_are_laid_out_beside_a_small_building_process(in_parts):
+    """``gazette build`` lays a big issue out in a child process, so the process that goes on
+    to the web edition and the web-font cutters does not keep the layout's fragmented memory:
+    while the layout peaks, the building process is less than half its size. (Run last: it
+    builds the module's project again, to the same bytes.)"""
+    import os
+    import shutil
+    import sys
+
+    from .conftest import ROOT
+    from .procmem import TreeMemory
+
+    config, result, _ = in_parts
+    shutil.rmtree(config.build_dir / ".cache" / "builds")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT),
+                                                                     os.environ.get("PYTHONPATH")))))
+    build = subprocess.Popen([sys.executable, "-m", "gazette", "build",
+                              config.issue_address(result.issue.meta.key)],
+                             cwd=config.root, env=env, stdout=subprocess.DEVNULL)
+    memory = TreeMemory(build.pid).start()
+    assert build.wait(900) == 0
+    memory.stop()
+    assert memory.other_rss > 150, f"the layout ({memory.other_rss:.0f} MB) ran in a child"
+    assert memory.root_beside_other < memory.other_rss / 2, memory
