@@ -414,8 +414,9 @@ def report(key: str, builds: list[dict], engines: list[dict], noops: list[dict],
           f"{med(r['rss_mb'] for r in engines):.0f} MB")
     inside = [r["inside"] for r in noops if r["inside"] is not None]
     print(f"no-op rebuild: {med(r['wall'] for r in noops):.2f} s per process "
-          f"(build_issue itself {med(inside) if inside else float('nan'):.2f} s, the rest is "
-          f"Python start-up and imports); one-notice edit: {med(r['wall'] for r in edits):.2f} s")
+          f"({med(inside) if inside else float('nan'):.2f} s as the command reports it, answered "
+          f"by gazette.quick; the rest is Python start-up); one-notice edit: "
+          f"{med(r['wall'] for r in edits):.2f} s")
     if rows:
         print()
         print(f"{'issue':<18}{'pages':>7}{'parts':>6}{'build s':>9}{'cpu s':>8}{'build MB':>10}"

@@ -54,7 +54,8 @@ def share_webfont_cuts(root: Path) -> None:
     if _SHARED_CUTS:
         cache = root / "build" / ".cache"
         cache.mkdir(parents=True, exist_ok=True)
-        (cache / "webfonts").symlink_to(_SHARED_CUTS[0], target_is_directory=True)
+        if not (cache / "webfonts").is_symlink():
+            (cache / "webfonts").symlink_to(_SHARED_CUTS[0], target_is_directory=True)
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +114,7 @@ def scratch(tmp_path) -> Path:
 def sample_build(tmp_path_factory):
     """The bundled issue built once per test session into a scratch copy of the project."""
     root = copy_project(tmp_path_factory.mktemp("sample"))
+    share_webfont_cuts(root)
     diags = Diagnostics()
     result = build_issue(load_config(root / "config.yaml"), SAMPLE, diags)
     assert result is not None, "\n".join(d.format() for d in diags)

@@ -16,7 +16,7 @@ from gazette.cli import main
 from gazette.config import ConfigError, load_config
 from gazette.diagnostics import Diagnostics
 
-from .conftest import SAMPLE, copy_project
+from .conftest import SAMPLE, copy_project, share_webfont_cuts
 from .pdftext import PdfPages, squash
 
 EXAMPLE = "yinchuan/2020/7/银政发〔2020〕71号"
@@ -98,6 +98,7 @@ def test_qr_needs_a_site_url(tmp_path):
 def qr_build(tmp_path_factory):
     """The sample built with citation lines under each notice and a QR code per notice."""
     root = copy_project(tmp_path_factory.mktemp("qr"))
+    share_webfont_cuts(root)
     with open(root / "config.yaml", "a", encoding="utf-8") as handle:
         handle.write("\narchive:\n  citation: notice\n  qr: true\n")
     diags = Diagnostics()

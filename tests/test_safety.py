@@ -630,9 +630,13 @@ def test_a_table_wider_than_the_page_is_an_error_not_clipped(tmp_path):
 def test_web_font_cuts_are_cached_inside_the_project(sample_build):
     """The web edition's cut fonts are cached in build/.cache/webfonts/, like every cache, and
     no module of gazette reaches for the user's home folder."""
+    from gazette.webfonts import cache_dir
+
     result, _ = sample_build
     root = result.pdf_path.parent.parent.parent
-    assert list((root / "build" / ".cache" / "webfonts").glob("*.woff2"))
+    config = load_config(root / "config.yaml")
+    assert cache_dir(config) == root / "build" / ".cache" / "webfonts"
+    assert list(cache_dir(config).glob("*.woff2"))  # (the tests share one folder, linked here)
     package = Path(__file__).resolve().parent.parent / "gazette"
     for module in package.rglob("*.py"):
         text = module.read_text(encoding="utf-8")
