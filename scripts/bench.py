@@ -373,17 +373,17 @@ def report(key: str, builds: list[dict], engines: list[dict], noops: list[dict],
         walls = [r["wall"] for r in runs]
         return (f"{name:<20}{med(walls):>9.2f}{min(walls):>9.2f}{max(walls):>9.2f}"
                 f"{med(r['cpu'] for r in runs):>9.2f}{pages / med(walls):>9.1f}"
-                f"{med(r['rss_mb'] for r in runs):>11.0f}")
+                f"{med(r['rss_mb'] for r in runs):>12.0f}")
 
     print()
-    print(f"{'':<20}{'wall s':>9}{'min':>9}{'max':>9}{'cpu s':>9}{'pages/s':>9}{'peak RSS MB':>11}")
+    print(f"{'':<20}{'wall s':>9}{'min':>9}{'max':>9}{'cpu s':>9}{'pages/s':>9}{'peak RSS MB':>12}")
     print(row(f"full build ({pages} p)", builds))
     print(row("weasyprint alone", engines))
     print(row("no-op rebuild", noops))
     print(row("one-notice edit", edits))
     print(f"{'overhead full/wp':<20}{med(ratios):>9.2f}{min(ratios):>9.2f}{max(ratios):>9.2f}"
           f"{med(cpu_ratios):>9.2f}{'':>9}"
-          f"{med(b['rss_mb'] / e['rss_mb'] for b, e in zip(builds, engines)):>11.2f}")
+          f"{med(b['rss_mb'] / e['rss_mb'] for b, e in zip(builds, engines)):>12.2f}")
     print("  (overhead row: per-pair ratios — median, min, max of wall; median of CPU and RSS)")
 
     e = engines[-1]
