@@ -627,6 +627,11 @@ def _cut_all(wanted: list[tuple[Path, str]], cuts: Path) -> None:
         if len(jobs) <= FEW_CUTS or shares == 1:
             _cut_share(jobs, cuts)
             return
+        # Many cuts take tens of seconds: jieba's dictionary (~75 MB, loaded for the titles
+        # of a new project) need not sit beside the cutters meanwhile.
+        from .typography import release_segmenter
+
+        release_segmenter()
         _cut_elsewhere([jobs[k::shares] for k in range(shares)], cuts)
 
 

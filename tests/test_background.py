@@ -127,3 +127,21 @@ def test_a_build_waiting_for_the_web_font_cache_cuts_only_what_is_still_missing(
     second.join(10)
     assert not second.is_alive()
     assert {p.read_bytes() for p in cuts.glob("*.woff2")} == {b"cut by the first build"}
+
+
+def test_a_batch_of_cuts_releases_the_word_segmenter(tmp_path):
+    """A new project's web fonts take tens of seconds to cut: jieba's dictionary, loaded for
+    its titles, is dropped first rather than kept beside the cutters."""
+    from gazette import typography
+    from gazette.webfonts import FEW_CUTS, _cut_all, common_order
+
+    from .conftest import ROOT
+
+    typography._segmenter(tmp_path / "jieba")
+    assert typography._segmenter.cache_info().currsize == 1
+    order = common_order()
+    wanted = [(ROOT / "fonts" / "FandolHei-Bold.otf", order[k * 10:(k + 1) * 10])
+              for k in range(FEW_CUTS + 1)]
+    _cut_all(wanted, tmp_path)
+    assert len(list(tmp_path.glob("*.woff2"))) == len(wanted)
+    assert typography._segmenter.cache_info().currsize == 0
