@@ -646,22 +646,28 @@ def _cut_elsewhere(shares: list[list[tuple[Path, str]]], cuts: Path) -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
     running = []
-    for share in shares:
-        request = json.dumps({"cuts": os.fspath(cuts),
-                              "jobs": [[os.fspath(path), text] for path, text in share]},
-                             ensure_ascii=False).encode("utf-8")
-        process = subprocess.Popen([sys.executable, "-m", "gazette.webfonts"], env=env,
-                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE)
-        with process.stdin:  # read whole at once by the cutter, which then starts
-            process.stdin.write(request)
-        running.append((share, process))
     failed = []
-    for share, process in running:
-        errors = process.stderr.read()
-        process.stderr.close()
-        if process.wait() != 0:
-            failed.append(f"{share[0][0].name}：{errors.decode('utf-8', 'replace').strip()}")
+    try:
+        for share in shares:
+            request = json.dumps({"cuts": os.fspath(cuts),
+                                  "jobs": [[os.fspath(path), text] for path, text in share]},
+                                 ensure_ascii=False).encode("utf-8")
+            process = subprocess.Popen([sys.executable, "-m", "gazette.webfonts"], env=env,
+                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE)
+            running.append((share, process))
+            with process.stdin:  # read whole at once by the cutter, which then starts
+                process.stdin.write(request)
+        for share, process in running:
+            errors = process.stderr.read()
+            if process.wait() != 0:
+                failed.append(f"{share[0][0].name}：{errors.decode('utf-8', 'replace').strip()}")
+    finally:  # a build stopped (Ctrl+C, the preview's SIGTERM) stops its cutters too
+        for _, process in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stderr.close()
     if failed:
         raise RuntimeError("网页字体切分失败：" + "；".join(failed))
 

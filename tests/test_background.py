@@ -145,3 +145,29 @@ def test_a_batch_of_cuts_releases_the_word_segmenter(tmp_path):
     _cut_all(wanted, tmp_path)
     assert len(list(tmp_path.glob("*.woff2"))) == len(wanted)
     assert typography._segmenter.cache_info().currsize == 0
+
+
+def test_cutters_stop_with_the_build(tmp_path, monkeypatch):
+    """A build stopped while its cutters run (Ctrl+C, the preview's SIGTERM) leaves no cutter
+    running on: the interruption reaches _cut_elsewhere while it waits, and it kills them."""
+    import subprocess
+
+    import gazette.webfonts as webfonts
+
+    from .conftest import ROOT
+
+    started = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        if started:
+            raise KeyboardInterrupt  # the editor presses Ctrl+C as the second cutter starts
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    font = ROOT / "fonts" / "FandolFang-Regular.otf"
+    share = [(font, webfonts.common_order()[k * 200:(k + 1) * 200]) for k in range(6)]
+    with pytest.raises(KeyboardInterrupt):
+        webfonts._cut_elsewhere([share, share], tmp_path)
+    assert len(started) == 1 and started[0].poll() is not None, "the first cutter is stopped"
