@@ -127,6 +127,7 @@ class Rule:
 
 _HAN_SPACE = re.compile(f"(?<=[{_CJK}])[ \\t]+(?=[{_CJK}])")
 _HALFWIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_HALFWIDTH_MARKS = frozenset(_HALFWIDTH) | set('.()"')
 
 
 _ORG_END = set("委府室厅局部院署会")
@@ -174,6 +175,8 @@ def halfwidth_punctuation(notice: LintNotice) -> Iterator[Finding]:
         if span.kind == "code":
             continue
         text = span.text
+        if _HALFWIDTH_MARKS.isdisjoint(text):
+            continue  # most spans: nothing half-width to look at
         for index, char in enumerate(text):
             before = text[index - 1] if index else ""
             after = text[index + 1] if index + 1 < len(text) else ""
@@ -237,6 +240,8 @@ def unbalanced_brackets(notice: LintNotice) -> Iterator[Finding]:
     """《》（）“” that do not pair up within a paragraph (often a lost line or a typo)."""
     for paragraph in notice.paragraphs:
         for open_, close in _PAIRS:
+            if not any(open_ in span.text or close in span.text for span in paragraph):
+                continue
             stack: list[tuple[TextSpan, int]] = []
             for span in paragraph:
                 for index, char in enumerate(span.text):
@@ -252,6 +257,7 @@ def unbalanced_brackets(notice: LintNotice) -> Iterator[Finding]:
 
 
 _QUOTE_STYLES = (("“”", "“”"), ("「」", "「」『』"), ('"', '"'))
+_QUOTE_MARKS = frozenset("".join(chars for _, chars in _QUOTE_STYLES))
 
 
 def mixed_quotes(notice: LintNotice) -> Iterator[Finding]:
@@ -259,7 +265,7 @@ def mixed_quotes(notice: LintNotice) -> Iterator[Finding]:
     first: dict[str, tuple[TextSpan, int]] = {}
     counts: dict[str, int] = {}
     for span in notice.spans:
-        if span.kind == "code":
+        if span.kind == "code" or _QUOTE_MARKS.isdisjoint(span.text):
             continue
         for index, char in enumerate(span.text):
             for name, chars in _QUOTE_STYLES:
@@ -319,6 +325,8 @@ def missing_glyphs(notice: LintNotice) -> Iterator[Finding]:
     """Characters that no bundled font can draw: they would print as empty boxes."""
     seen: set[str] = set()
     for span in notice.spans:
+        if all(ord(char) in notice.drawable for char in set(span.text).difference("\t\r\n")):
+            continue
         for index, char in enumerate(span.text):
             if char in seen or char in "\t\r\n" or ord(char) in notice.drawable:
                 continue
