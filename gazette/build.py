@@ -229,6 +229,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     from .archive import archive_files
     from .background import Background
     from .check import BUILD_RULES, validate_issue
+    from .fonts import keep_cmaps_in
     from .render_html import PrintEdition, SiteIssue, places_json, published_site
     from .memory import give_back
     from .pagefit import PageFitter
@@ -237,6 +238,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     from .render_pdf import render_pdf, render_print_html
     from .typography import release_segmenter
 
+    keep_cmaps_in(config.build_dir / ".cache" / "fonts")
     validation = Diagnostics()
     issue = validate_issue(config, issue_dir, validation, encoding, rules=BUILD_RULES)
     diags.extend(validation)

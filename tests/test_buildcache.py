@@ -9,6 +9,7 @@ build/.cache/ must give byte-identical outputs. Two small issues keep the builds
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -196,6 +197,53 @@ def test_font_change_rebuilds(project):
     result = build(project)
     assert "print" not in result.reused
     assert f"{FIRST}/manifest.json" in changed(before, snapshot(project))
+
+
+def test_font_cmaps_are_kept_on_disk_and_never_stale(project, tmp_path, monkeypatch):
+    """A build leaves the fonts' character maps in build/.cache/fonts/; the next process
+    loads them from there, and a font replaced or edited in place is read again."""
+    from fontTools.ttLib import TTFont
+
+    from gazette import fonts
+
+    config = load_config(project / "config.yaml")
+    stored = list((project / "build" / ".cache" / "fonts").glob("*.json"))
+    assert len(stored) >= len(set(config.fonts.all()))
+
+    monkeypatch.setattr(fonts, "_STORE", [])
+    fonts.keep_cmaps_in(tmp_path / "cmaps")
+    font = tmp_path / "face.otf"
+    shutil.copy(ROOT / "fonts" / "FandolFang-Regular.otf", font)
+
+    def fresh(path: Path) -> dict[int, str]:
+        fonts._cmap.cache_clear()  # as a new process starts
+        return fonts.font_cmap(path)
+
+    def read(path: Path) -> dict[int, str]:
+        with TTFont(path, lazy=True) as face:
+            return dict(face.getBestCmap())
+
+    def tamper() -> int:
+        """Mark the newest entry, so a map served from disk can be told from one read."""
+        entry = max((tmp_path / "cmaps").glob("*.json"), key=os.path.getmtime)
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        data["glyphs"][0] = "kept"
+        entry.write_text(json.dumps(data), encoding="utf-8")
+        return data["codes"][0]
+
+    assert fresh(font) == read(font)
+    code = tamper()
+    assert fresh(font)[code] == "kept"  # the next process loads it from disk
+
+    font.unlink()
+    shutil.copy(ROOT / "fonts" / "FandolKai-Regular.otf", font)  # replaced, same name
+    assert fresh(font) == read(font)
+    code = tamper()
+    assert fresh(font)[code] == "kept"
+    with open(font, "ab") as handle:  # changed in place, same inode
+        handle.write(b"\0" * 16)
+    assert fresh(font) == read(font)
+    fonts._cmap.cache_clear()
 
 
 def test_tampered_output_is_rebuilt(project):
