@@ -17,12 +17,12 @@ from pathlib import Path
 
 def font_cmap(path: Path) -> dict[int, str]:
     """Code point → glyph name for one font file."""
-    return _cmap(path.resolve(), _stamp(path))
+    return _cmap(path.resolve(), file_stamp(path))
 
 
 def coverage(paths: Iterable[Path]) -> frozenset[int]:
     """Code points drawn by any of ``paths`` (the role fonts and their fallbacks)."""
-    return _coverage(tuple((path.resolve(), _stamp(path)) for path in paths))
+    return _coverage(tuple((path.resolve(), file_stamp(path)) for path in paths))
 
 
 def keep_cmaps_in(folder: Path) -> None:
@@ -37,7 +37,8 @@ _STORE: list[Path] = []
 CMAP_FORMAT = "gazette-cmap/1"
 
 
-def _stamp(path: Path) -> tuple[int, int, int, int]:
+def file_stamp(path: Path) -> tuple[int, int, int, int]:
+    """(inode, size, mtime, ctime): a file replaced or edited in place gets a new stamp."""
     info = path.stat()
     return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
 

@@ -19,7 +19,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from .fonts import font_cmap
+from .fonts import file_stamp, font_cmap
 
 # 禁则 (clreq): marks that may not start a line, and marks that may not end one.
 CLOSING = set("，。、；：？！）》」』】〕”’…—·％%,.;:?!)]}")
@@ -402,8 +402,14 @@ class FontMetrics:
         return total
 
 
-@cache
 def font_metrics(path: Path) -> FontMetrics:
+    """One font file's metrics, read again when the file is replaced or edited: the preview
+    and a build's helper processes must measure titles with the same font."""
+    return _font_metrics(path.resolve(), file_stamp(path))
+
+
+@cache
+def _font_metrics(path: Path, stamp: tuple[int, int, int, int]) -> FontMetrics:  # noqa: ARG001
     return FontMetrics(path)
 
 
