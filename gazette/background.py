@@ -57,6 +57,14 @@ class Background(Generic[T]):
         """The child's process id while it is not yet waited for, else 0."""
         return self._pid
 
+    def busy(self) -> bool:
+        """Whether the child is still at work (its result not yet sent)."""
+        if not self._pid:
+            return False
+        import select
+
+        return not select.select([self._read], [], [], 0)[0]
+
     def result(self) -> T:
         if self._fn is not None:
             fn, self._fn = self._fn, None
@@ -81,17 +89,94 @@ class Background(Generic[T]):
             self._pid = 0
 
 
+class Fresh(Generic[T]):
+    """``fn()`` in a new interpreter (``python -m gazette.background``): ``fn`` goes to it
+    pickled on its stdin, its result or exception comes back pickled on its stdout.
+
+    A fork shares this process's memory page by page and copies each page either side
+    writes: forked beside the writing of a PDF, which touches every box of the layout, a
+    child ends up holding a second copy of it (150-200 MB for a 99-page issue). A new
+    interpreter holds only what it makes. ``fn`` must be picklable: a module-level function,
+    or a functools.partial of one."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        import subprocess
+        import threading
+
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
+        payload = pickle.dumps(fn, pickle.HIGHEST_PROTOCOL)
+        self._process: subprocess.Popen | None = subprocess.Popen(
+            [sys.executable, "-m", "gazette.background"], env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+        def feed(stdin=self._process.stdin) -> None:
+            try:
+                with stdin:
+                    stdin.write(payload)
+            except OSError:  # the child is gone; result() says so
+                pass
+
+        # The payload is bigger than a pipe: written by a thread, this process goes on.
+        threading.Thread(target=feed, daemon=True).start()
+
+    def busy(self) -> bool:
+        """Whether the child is still at work (its result not yet sent)."""
+        if self._process is None:
+            return False
+        import select
+
+        return not select.select([self._process.stdout], [], [], 0)[0]
+
+    def result(self) -> T:
+        process, self._process = self._process, None
+        if process is None:
+            raise RuntimeError("the result was taken already")
+        with process.stdout:
+            data = process.stdout.read()
+        status = process.wait()
+        if not data:
+            raise RuntimeError(f"background process ended without a result (status {status})")
+        ok, value = pickle.loads(data)
+        if ok:
+            return value
+        raise value
+
+    def cancel(self) -> None:
+        """Stop the child if its result is no longer wanted."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+            process.stdout.close()
+
+
+def _answer(fn: Callable[[], object]) -> bytes:
+    """``fn()``'s result, or the exception it raised, pickled for the parent."""
+    try:
+        return pickle.dumps((True, fn()), pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:  # everything goes back to the parent, who decides
+        try:
+            return pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            return pickle.dumps((False, RuntimeError(repr(exc))), pickle.HIGHEST_PROTOCOL)
+
+
+def _run_fresh() -> None:
+    """``python -m gazette.background``: run the pickled call on stdin, answer on stdout."""
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever the call prints goes to stderr, not into the answer
+    fn = pickle.loads(sys.stdin.buffer.read())
+    with answer:
+        answer.write(_answer(fn))
+
+
 def _run_child(fn: Callable[[], object], write: int) -> None:
     code = 0
     gc.enable()  # the parent may have paused it for its own layout (render_pdf.Engine)
     try:
-        try:
-            payload = pickle.dumps((True, fn()), pickle.HIGHEST_PROTOCOL)
-        except BaseException as exc:  # everything goes back to the parent, who decides
-            try:
-                payload = pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
-            except Exception:
-                payload = pickle.dumps((False, RuntimeError(repr(exc))), pickle.HIGHEST_PROTOCOL)
+        payload = _answer(fn)
         with os.fdopen(write, "wb") as pipe:
             pipe.write(payload)
     except BaseException:
@@ -100,3 +185,7 @@ def _run_child(fn: Callable[[], object], write: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+if __name__ == "__main__":
+    _run_fresh()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -141,11 +142,15 @@ is given back."""
 def _site_for(config: Config, issue: Issue, places: dict[str, PagePlace],
               encoding: str | None) -> tuple[Site, Diagnostics]:
     """The web edition with this issue's pages, before its PDF exists: the site links to the
-    PDF by its path, and the build puts the PDF's bytes in place of the empty file."""
+    PDF by its path, and the build puts the PDF's bytes in place of the empty file. Raises
+    CutsDeferred when web fonts need a batch of cuts (gazette.webfonts.deferring_cuts)."""
     from .render_html import PrintEdition, SiteIssue, published_site
+    from .webfonts import deferring_cuts
 
     diags = Diagnostics()
-    site = published_site(config, diags, SiteIssue(issue, PrintEdition(b"", places)), encoding)
+    with deferring_cuts():
+        site = published_site(config, diags, SiteIssue(issue, PrintEdition(b"", places)),
+                              encoding)
     return site, diags
 
 
@@ -227,7 +232,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     # The stages proper, imported only when something has to be built: a rebuild that reuses
     # everything then costs a fraction of a second, start-up included.
     from .archive import archive_files
-    from .background import Background
+    from .background import Background, Fresh
     from .check import BUILD_RULES, validate_issue
     from .fonts import keep_cmaps_in
     from .render_html import PrintEdition, SiteIssue, places_json, published_site
@@ -237,6 +242,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     from .parts import render_in_parts
     from .render_pdf import render_pdf, render_print_html
     from .typography import release_segmenter
+    from .webfonts import CutsDeferred
 
     keep_cmaps_in(config.build_dir / ".cache" / "fonts")
     validation = Diagnostics()
@@ -249,7 +255,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     except OutputError as exc:
         diags.error("output.unwritable", exc.message, Location(relative(config.build_dir, config.root)))
         return None
-    site_job: Background[tuple[Site, Diagnostics]] | None = None
+    site_job: Fresh[tuple[Site, Diagnostics]] | None = None
     try:
         rendered = Diagnostics()
         files: dict[str, bytes] = {}
@@ -283,7 +289,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                 if site and parts is None and last <= ALONGSIDE_PAGES:
                     # The web edition needs the pages, not the PDF's bytes: it is rendered on
                     # the other core while this one writes the PDF.
-                    site_job = Background(lambda: _site_for(config, issue, laid_out, encoding))
+                    site_job = Fresh(partial(_site_for, config, issue, laid_out, encoding))
                 return embedded
 
             parts = None if watched else plan_parts(issue, printed.page)
@@ -310,10 +316,10 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                 (pdf, pages, laid_out_in), laid_out, embedded[:], rendered = (
                     Background(in_parts).result())
                 places.update(laid_out)
-            if site and site_job is None:
-                # The web edition may be rendered here next: the layout's freed memory goes back
-                # first. A full collection of a whole layout costs ~0.25 s, wasted when the
-                # edition is already rendered in its own process.
+            if site and (site_job is None or site_job.busy()):
+                # The layout's freed memory goes back before the web edition is rendered here,
+                # or while its own process is still at work. A full collection costs ~0.25 s,
+                # wasted once the edition is ready.
                 give_back()
             diags.extend(rendered)
             if rendered.errors:
@@ -332,9 +338,13 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
         if site and stored_site is None:
             current = SiteIssue(issue, PrintEdition(pdf, places))
             if site_job is not None:
-                edition, site_diags = site_job.result()
-                edition.files[current.pdf_path] = pdf
-            else:
+                try:
+                    edition, site_diags = site_job.result()
+                    edition.files[current.pdf_path] = pdf
+                except CutsDeferred:  # a first build: cut here, the layout's memory given back
+                    site_job = None
+                    give_back()
+            if edition is None:
                 edition = published_site(config, site_diags, current, encoding)
             diags.extend(site_diags)
             if site_diags.errors:

@@ -39,7 +39,8 @@ import os
 import pickle
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, KeysView
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from html.parser import HTMLParser
@@ -607,6 +608,26 @@ FEW_CUTS = 4
 interpreters would cost more than the cuts."""
 
 
+class CutsDeferred(Exception):
+    """A batch of cuts wanted where :func:`defer_cuts` forbids starting cutters."""
+
+
+_DEFER: list[bool] = []
+
+
+@contextmanager
+def deferring_cuts() -> Iterator[None]:
+    """Meanwhile a batch of cuts raises :class:`CutsDeferred` instead of starting cutters:
+    the web edition rendered beside the PDF's writing must not add two cutters to a process
+    tree that still holds the whole layout. The build renders the edition again itself once
+    the layout is gone; only a project's first build, or new fonts, pay that."""
+    _DEFER.append(True)
+    try:
+        yield
+    finally:
+        _DEFER.pop()
+
+
 def _cut_all(wanted: list[tuple[Path, str]], cuts: Path) -> None:
     """Cut ``wanted`` into the cache. Many cuts (a new project) are shared out over the CPUs,
     the biggest first so that the shares come out even, each share in a fresh interpreter
@@ -627,6 +648,8 @@ def _cut_all(wanted: list[tuple[Path, str]], cuts: Path) -> None:
         if len(jobs) <= FEW_CUTS or shares == 1:
             _cut_share(jobs, cuts)
             return
+        if _DEFER:
+            raise CutsDeferred(len(jobs))
         # Many cuts take tens of seconds: jieba's dictionary (~75 MB, loaded for the titles
         # of a new project) need not sit beside the cutters meanwhile.
         from .typography import release_segmenter
@@ -694,8 +717,7 @@ def _subset_site(config: Config, page_chars: dict[str, dict[str, Iterable[str]]]
     paths = _family_paths(config)
     missing: set[str] = set()
     sliced_path = paths[SLICED]
-    core_chars = [s for s in (
-        "".join(ch for ch in piece if ord(ch) in _cmap(sliced_path)) for piece in core_slices())]
+    core_chars = _core_chars(sliced_path)
     pages: dict[str, PageFonts] = {}
     core_fonts: dict[int, WebFont] = {}
 
@@ -850,6 +872,12 @@ def cache_dir(config: Config) -> Path:
     """Cut fonts are kept in the project's build/.cache/webfonts/ (safe to delete): a cache
     never lives outside the project."""
     return config.build_dir / ".cache" / "webfonts"
+
+
+def _core_chars(path: Path) -> list[str]:
+    """The shared slices' characters that ``path`` draws."""
+    covered = _cmap(path)
+    return ["".join(ch for ch in piece if ord(ch) in covered) for piece in core_slices()]
 
 
 def subset_font(path: Path, chars: str, cuts: Path) -> bytes:
@@ -1162,8 +1190,9 @@ def _digest_of(path: Path, mtime_ns: int, size: int) -> str:  # noqa: ARG001 - c
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _cmap(path: Path) -> frozenset[int]:
-    return frozenset(font_cmap(path))
+def _cmap(path: Path) -> KeysView[int]:
+    """The code points ``path`` draws: a view of the shared map, not a copy per call."""
+    return font_cmap(path).keys()
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
-"""gazette.background: work in a forked process, its result or its error brought back."""
+"""gazette.background: work in a forked process or a fresh interpreter, its result or its
+error brought back."""
 
 from __future__ import annotations
 
 import os
 import time
+from functools import partial
 
 import pytest
 
-from gazette.background import Background
+from gazette.background import Background, Fresh
 from gazette.diagnostics import Diagnostic, GazetteError, Location, Severity
 
 
@@ -171,3 +173,87 @@ def test_cutters_stop_with_the_build(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         webfonts._cut_elsewhere([share, share], tmp_path)
     assert len(started) == 1 and started[0].poll() is not None, "the first cutter is stopped"
+
+
+def test_a_fresh_interpreter_returns_the_result_or_the_error():
+    assert Fresh(partial(os.getpid)).result() != os.getpid()
+    with pytest.raises(ValueError, match="invalid literal"):
+        Fresh(partial(int, "七")).result()
+    noisy = Fresh(partial(print, "printed by the call"))  # goes to stderr, not the answer
+    assert noisy.result() is None
+    slow = Fresh(partial(time.sleep, 30))
+    assert slow.busy()
+    pid = slow._process.pid
+    slow.cancel()
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
+
+
+def test_a_fresh_interpreter_does_not_keep_a_copy_of_this_process():
+    """A forked child keeps the pages its parent rewrites afterwards (as writing a PDF walks
+    every box of the layout); a fresh interpreter never had them."""
+    from .procmem import private_after
+
+    ballast = bytearray(200 * 2**20)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    forked, fresh = Background(partial(private_after, 1.5)), Fresh(partial(private_after, 1.5))
+    for i in range(0, len(ballast), 4096):  # this process goes on and rewrites its pages
+        ballast[i] = 2
+    forked_private, fresh_private = forked.result(), fresh.result()
+    assert forked_private > 150, f"the fork kept {forked_private:.0f} MB"
+    assert fresh_private < 80, f"the fresh interpreter holds {fresh_private:.0f} MB"
+
+
+def test_a_web_edition_beside_the_pdf_leaves_a_batch_of_cuts_to_the_build(tmp_path):
+    """Web fonts that need a batch of cuts are not cut by the web edition rendered beside the
+    PDF's writing (its cutters would run beside the whole layout): it gives up, and the build
+    renders the edition itself once the layout is gone, with the same result."""
+    import hashlib
+    import shutil
+
+    from gazette.build import _read_places, _site_for, build_issue
+    from gazette.config import load_config
+    from gazette.content import find_issue
+    from gazette.diagnostics import Diagnostics
+    from gazette.issue import load_issue
+    from gazette.webfonts import FEW_CUTS, CutsDeferred
+
+    from .conftest import ROOT, copy_project, share_webfont_cuts
+
+    root = copy_project(tmp_path / "project", issues=())
+    issue_dir = root / "content" / "2020-07"
+    issue_dir.mkdir(parents=True)
+    source = ROOT / "content" / "yinchuan" / "2020-07"
+    for name in ("issue.yaml", "01-zhengfuling-2020-2.md", "02-yinzhenghan-2020-49.md"):
+        shutil.copy(source / name, issue_dir / name)
+    share_webfont_cuts(root)
+
+    def build():
+        diags = Diagnostics()
+        result = build_issue(load_config(root / "config.yaml"), "2020-07", diags)
+        assert result is not None, "\n".join(d.format() for d in diags)
+        site = root / "build" / "site"
+        return {p.relative_to(site): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in site.rglob("*") if p.is_file()}
+
+    before = build()
+    cuts = root / "build" / ".cache" / "webfonts"
+    shared = cuts.resolve()
+    cuts.unlink()
+    shutil.copytree(shared, cuts)  # this project's own cache, some of it then lost
+    used = {digest for path, digest in before.items() if path.suffix == ".woff2"}
+    lost = [p for p in cuts.glob("*.woff2")
+            if hashlib.sha256(p.read_bytes()).hexdigest() in used][:FEW_CUTS + 2]
+    assert len(lost) == FEW_CUTS + 2
+    for path in lost:
+        path.unlink()
+
+    config = load_config(root / "config.yaml")
+    issue = load_issue(config, find_issue(config, "2020-07"), Diagnostics())
+    with pytest.raises(CutsDeferred):
+        _site_for(config, issue, _read_places(root / "build" / "2020-07"), None)
+    assert not any(path.exists() for path in lost)
+
+    shutil.rmtree(root / "build" / ".cache" / "builds")
+    assert build() == before
+    assert all(path.exists() for path in lost)
