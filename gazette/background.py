@@ -73,12 +73,7 @@ class Background(Generic[T]):
             data = pipe.read()
         _, status = os.waitpid(self._pid, 0)
         self._pid = 0
-        if not data:
-            raise RuntimeError(f"background process ended without a result (status {status})")
-        ok, value = pickle.loads(data)
-        if ok:
-            return value
-        raise value
+        return _unpack(data, status)
 
     def cancel(self) -> None:
         """Stop waiting for a result no longer wanted (nothing to do once it was taken)."""
@@ -135,13 +130,7 @@ class Fresh(Generic[T]):
             raise RuntimeError("the result was taken already")
         with process.stdout:
             data = process.stdout.read()
-        status = process.wait()
-        if not data:
-            raise RuntimeError(f"background process ended without a result (status {status})")
-        ok, value = pickle.loads(data)
-        if ok:
-            return value
-        raise value
+        return _unpack(data, process.wait())
 
     def cancel(self) -> None:
         """Stop the child if its result is no longer wanted."""
@@ -161,6 +150,16 @@ def _answer(fn: Callable[[], object]) -> bytes:
             return pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
         except Exception:
             return pickle.dumps((False, RuntimeError(repr(exc))), pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(data: bytes, status: int):
+    """The child's result, or its exception raised here."""
+    if not data:
+        raise RuntimeError(f"background process ended without a result (status {status})")
+    ok, value = pickle.loads(data)
+    if ok:
+        return value
+    raise value
 
 
 def _run_fresh() -> None:
