@@ -1,10 +1,11 @@
-"""Work done in a forked process while this one goes on: the web edition is rendered on the
+"""Work done in another process while this one goes on: the web edition is rendered on the
 second core while the print PDF is written (they share nothing but their inputs).
 
 ``Background(fn)`` forks; the child runs ``fn()`` and sends back its result, or the exception
-it raised, pickled through a pipe. ``result()`` waits for it and returns it or raises the
-exception here, as if ``fn()`` had run in this process. Where there is no fork or a single
-CPU, ``fn()`` simply runs inside ``result()``.
+it raised, pickled through a pipe. ``Fresh(fn)`` runs a picklable ``fn`` in a new interpreter
+instead, which holds none of this process's pages. ``result()`` waits for it and returns it or
+raises the exception here, as if ``fn()`` had run in this process. Where there is no second
+CPU (or no fork), ``fn()`` simply runs inside ``result()``.
 """
 
 from __future__ import annotations
@@ -57,14 +58,6 @@ class Background(Generic[T]):
         """The child's process id while it is not yet waited for, else 0."""
         return self._pid
 
-    def busy(self) -> bool:
-        """Whether the child is still at work (its result not yet sent)."""
-        if not self._pid:
-            return False
-        import select
-
-        return not select.select([self._read], [], [], 0)[0]
-
     def result(self) -> T:
         if self._fn is not None:
             fn, self._fn = self._fn, None
@@ -98,13 +91,21 @@ class Fresh(Generic[T]):
         import subprocess
         import threading
 
+        self._fn: Callable[[], T] | None = fn
+        self._process: subprocess.Popen | None = None
+        if (os.cpu_count() or 1) <= 1:
+            return
         package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
         payload = pickle.dumps(fn, pickle.HIGHEST_PROTOCOL)
-        self._process: subprocess.Popen | None = subprocess.Popen(
-            [sys.executable, "-m", "gazette.background"], env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "gazette.background"], env=env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        except OSError:
+            return
+        self._fn = None
 
         def feed(stdin=self._process.stdin) -> None:
             try:
@@ -117,14 +118,18 @@ class Fresh(Generic[T]):
         threading.Thread(target=feed, daemon=True).start()
 
     def busy(self) -> bool:
-        """Whether the child is still at work (its result not yet sent)."""
+        """Whether the result is still to come (the child at work, or ``fn`` not yet run
+        here)."""
         if self._process is None:
-            return False
+            return self._fn is not None
         import select
 
         return not select.select([self._process.stdout], [], [], 0)[0]
 
     def result(self) -> T:
+        if self._fn is not None:
+            fn, self._fn = self._fn, None
+            return fn()
         process, self._process = self._process, None
         if process is None:
             raise RuntimeError("the result was taken already")
@@ -134,6 +139,7 @@ class Fresh(Generic[T]):
 
     def cancel(self) -> None:
         """Stop the child if its result is no longer wanted."""
+        self._fn = None
         process, self._process = self._process, None
         if process is not None:
             process.kill()

@@ -609,7 +609,7 @@ interpreters would cost more than the cuts."""
 
 
 class CutsDeferred(Exception):
-    """A batch of cuts wanted where :func:`defer_cuts` forbids starting cutters."""
+    """A batch of cuts wanted where :func:`deferring_cuts` forbids starting cutters."""
 
 
 _DEFER: list[bool] = []

@@ -188,6 +188,13 @@ def test_a_fresh_interpreter_returns_the_result_or_the_error():
     assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
 
 
+def test_without_a_second_cpu_the_call_runs_here(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    job = Fresh(partial(os.getpid))
+    assert job.busy(), "the result is still to come"
+    assert job.result() == os.getpid()
+
+
 def test_a_fresh_interpreter_does_not_keep_a_copy_of_this_process():
     """A forked child keeps the pages its parent rewrites afterwards (as writing a PDF walks
     every box of the layout); a fresh interpreter never had them."""
