@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -273,7 +274,9 @@ def test_an_edit_during_the_build_is_not_recorded(project, monkeypatch):
         notice.write_text(original.replace("。", "（构建中修改）。", 1), encoding="utf-8")
         return render(*args, **kwargs)
 
-    edit(project / "content" / FIRST / "issue.yaml", "印数: 1280册", "印数: 1290册")
+    issue_yaml = project / "content" / FIRST / "issue.yaml"
+    issue_yaml.write_text(re.sub(r"印数: (\d+)册", lambda m: f"印数: {int(m[1]) + 7}册",
+                                 issue_yaml.read_text(encoding="utf-8")), encoding="utf-8")
     monkeypatch.setattr(gazette.render_pdf, "render_pdf", render_while_editing)
     assert build(project).reused == frozenset()
     monkeypatch.undo()
