@@ -19,7 +19,7 @@ from .buildcache import BuildCache, diagnostics_json, portal_key, replay
 from .config import Config
 from .content import find_issue, issue_dirs
 from .diagnostics import Diagnostics, Location, relative
-from .output import OutputError, Publication, check_writable
+from .output import OutputError, Publication, check_writable, scratch_folder
 from .sitepaths import PLACES_FILE, SITE_FOLDER, site_dir, site_folder
 
 if TYPE_CHECKING:
@@ -305,16 +305,22 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                 # leave Python's memory arenas fragmented (at 385 pages 110 MB of the 150 MB
                 # they hold are free but cannot be returned), and this process would carry
                 # that into the web edition and the web-font cutters.
-                def in_parts():
+                def in_parts(spill: Path):
                     laid_out: dict[str, PagePlace] = {}
                     made = render_in_parts(
                         issue, printed, rendered, parts,
                         lambda part: render_print_html(issue, printed, part=part, whole=html),
-                        font_config=font_config, places=laid_out, attach=attach)
+                        spill, font_config=font_config, places=laid_out, attach=attach)
                     return made, laid_out, embedded, rendered
 
-                (pdf, pages, laid_out_in), laid_out, embedded[:], rendered = (
-                    Background(in_parts).result())
+                with scratch_folder(config.build_dir, "parts") as spill:
+                    made, laid_out, embedded[:], rendered = (
+                        Background(partial(in_parts, spill)).result())
+                    # Joined in a process of its own once the layouts' has ended: qpdf
+                    # holds every object of the issue meanwhile, and the two never stack.
+                    Background(partial(made.join, spill / "joined.pdf")).result()
+                    pdf = (spill / "joined.pdf").read_bytes()
+                    pages, laid_out_in = made.pages, len(made.notices)
                 places.update(laid_out)
             if site and (site_job is None or site_job.busy()):
                 # The layout's freed memory goes back before the web edition is rendered here,

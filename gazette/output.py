@@ -135,6 +135,16 @@ def check_writable(build_dir: Path) -> None:
         raise OutputError(describe_os_error(exc, f"{build_dir.name}/"), build_dir) from None
 
 
+@contextlib.contextmanager
+def scratch_folder(build_dir: Path, purpose: str) -> Iterator[Path]:
+    """A new empty folder under build/.cache/tmp/ for files a build needs only while it runs
+    (never an output), removed with everything in it when the block ends."""
+    root = build_dir / ".cache" / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{purpose}-", dir=root) as folder:
+        yield Path(folder)
+
+
 class Publication:
     """One build's outputs: folders (relative to build/) and their complete contents.
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 
 from .archive import SourceFile
@@ -96,16 +97,35 @@ def plan(issue: Issue, metrics: PageMetrics) -> tuple[tuple[Notice, ...], ...] |
     return tuple(tuple(part) for part in parts) if len(parts) > 1 else None
 
 
+@dataclass(frozen=True)
+class LaidOutParts:
+    """An issue laid out in parts: the PDF files of the masthead and 目录 and of each part
+    (or slice) of the notices, and what joining them into one needs."""
+
+    front: Path
+    notices: tuple[Path, ...]
+    outline: list
+    """The whole issue's outline (WeasyPrint's bookmark tree, see ``_outline``)."""
+    pages: int
+
+    def join(self, target: Path) -> None:
+        """The one PDF of the issue, written to ``target`` (gazette.pdfjoin)."""
+        from .pdfjoin import join
+
+        join(self.front, self.notices, self.outline, target)
+
+
 def render_in_parts(issue: Issue, config: Config, diags: Diagnostics,
                     parts: tuple[tuple[Notice, ...], ...], html_for: Callable[[PrintPart], str],
-                    font_config=None, places: dict[str, PagePlace] | None = None,
+                    spill: Path, font_config=None, places: dict[str, PagePlace] | None = None,
                     attach: Callable[[dict[str, PagePlace]], list[SourceFile]] | None = None,
-                    ) -> tuple[bytes, int, int]:
-    """Lay out ``parts`` one after the other and join them; the contract of
-    gazette.render_pdf.render_pdf (PDF bytes and page count, ``places`` filled) and the
-    number of PDFs of notices joined (a part each, or a slice each)."""
-    from .pdfjoin import join
-
+                    ) -> LaidOutParts:
+    """Lay out ``parts`` one after the other, writing each one's PDF into the folder
+    ``spill`` as soon as it is laid out, and fill ``places`` as gazette.render_pdf.render_pdf
+    does. Held in memory, the PDFs (each with its own font subsets) would stack on what
+    the layouts after them hold; joining them is left to the caller (``LaidOutParts.join``):
+    qpdf keeps every object of the issue while it joins, about 0.3 MB a page, which in this
+    process would stack on what the layouts leave behind."""
     anchors = [n.anchor for n in issue.notices]
     with Engine(config, issue, font_config) as engine:
         folios = dict.fromkeys(anchors, PLACEHOLDER_FOLIO)
@@ -116,7 +136,7 @@ def render_in_parts(issue: Issue, config: Config, diags: Diagnostics,
             give_back()
             laid_out, pdfs, bookmarks = _notice_parts(
                 engine, parts, html_for, front_pages, front_folio,
-                config.page.part_pages if config.page.notice_start != "page" else None)
+                config.page.part_pages if config.page.notice_start != "page" else None, spill)
             folios = {anchor: laid_out[anchor].folio for anchor in anchors}
             document, front_places = engine.layout(html_for(PrintPart(front=True, folios=folios)))
             if len(document.pages) == front_pages:
@@ -126,25 +146,26 @@ def render_in_parts(issue: Issue, config: Config, diags: Diagnostics,
         front_places = {k: v for k, v in front_places.items() if k not in folios}
         laid_out = {**front_places, **laid_out}
         files = attach(laid_out) if attach is not None else []
-        front = engine.write(document, files)
+        front = spill / "front.pdf"
+        front.write_bytes(engine.write(document, files))
         front_marks = [_bookmarks(page) for page in document.pages]
         document = None
         give_back()
         pages = front_pages + sum(len(marks) for marks in bookmarks)
-        pdf = join(front, pdfs, _outline(front_marks + [m for part in bookmarks for m in part]))
+        outline = _outline(front_marks + [m for part in bookmarks for m in part])
     if places is not None:
         places.update(laid_out)
     engine.report(diags)
-    return pdf, pages, len(pdfs)
+    return LaidOutParts(front, tuple(pdfs), outline, pages)
 
 
 def _notice_parts(engine: Engine, parts, html_for, first_page: int, folio: int,
-                  slices: int | None):
+                  slices: int | None, spill: Path):
     """Lay out and write each part of the notices after ``first_page`` pages ending on
-    ``folio``: their places in the whole issue, their PDFs (one per slice of ``slices``
-    pages, if given) and each page's bookmarks."""
+    ``folio``: their places in the whole issue, their PDF files in ``spill`` (one per slice
+    of ``slices`` pages, if given) and each page's bookmarks."""
     laid_out: dict[str, PagePlace] = {}
-    pdfs: list[bytes] = []
+    pdfs: list[Path] = []
     bookmarks: list[list] = []
     physical = first_page
     for index, notices in enumerate(parts):
@@ -157,7 +178,8 @@ def _notice_parts(engine: Engine, parts, html_for, first_page: int, folio: int,
                 laid_out[ident] = PagePlace(known.first if known else place.first + physical,
                                             place.last + physical,
                                             known.folio if known else place.folio)
-            pdfs.append(engine.write(document))
+            pdfs.append(spill / f"part-{len(pdfs):04d}.pdf")
+            pdfs[-1].write_bytes(engine.write(document))
             bookmarks.append([_bookmarks(page) for page in document.pages])
             physical += len(document.pages)
             document = None

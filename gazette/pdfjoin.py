@@ -19,16 +19,18 @@ same parts give the same bytes.
 
 from __future__ import annotations
 
-import io
+from collections.abc import Sequence
+from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 
-def join(first: bytes, parts: list[bytes], outline: list) -> bytes:
-    """One PDF: the pages of ``first`` then of each of ``parts``, with ``outline`` (WeasyPrint's
-    bookmark tree: (title, (page index, x, y), children, state))."""
-    out = pikepdf.open(io.BytesIO(first))
+def join(first: Path, parts: Sequence[Path], outline: list, target: Path) -> None:
+    """One PDF written to ``target``: the pages of ``first`` then of each PDF file of
+    ``parts``, with ``outline`` (WeasyPrint's bookmark tree: (title, (page index, x, y),
+    children, state))."""
+    out = pikepdf.open(first)
     tree = out.Root.StructTreeRoot
     document = _document(tree)
     numbers = _number_tree(tree.ParentTree)
@@ -37,8 +39,8 @@ def join(first: bytes, parts: list[bytes], outline: list) -> bytes:
     # that begins inside an element (a slice of one layout, gazette.slices) names it again
     # on its first page: the name stays where the element starts.
     placeholders = set(names)
-    for data in parts:
-        part = pikepdf.open(io.BytesIO(data))
+    for path in parts:
+        part = pikepdf.open(path)
         offset = max(numbers, default=-1) + 1
         kids = list(_document(part.Root.StructTreeRoot).K)
         for kid in kids:  # cut the link up to the part's own Document before copying
@@ -71,14 +73,12 @@ def join(first: bytes, parts: list[bytes], outline: list) -> bytes:
         out.Root.Names.Dests = out.make_indirect(Dictionary(
             Names=Array([item for name in sorted(names) for item in (String(name), names[name])])))
     _write_outline(out, outline)
-    buffer = io.BytesIO()
     # Streams pass through as WeasyPrint compressed them (decoding and compressing them
     # again costs time and memory for nothing); objects go into object streams as
     # WeasyPrint writes them.
-    out.save(buffer, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
+    out.save(target, deterministic_id=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     out.close()
-    return buffer.getvalue()
 
 
 def _copy(out: pikepdf.Pdf, part: pikepdf.Pdf, obj):

@@ -44,20 +44,49 @@ def in_parts(request, tmp_path_factory):
     path.write_text(text.replace(marker, marker + added), encoding="utf-8")
     config, issue_path = resolve_issue(load_project(root / "config.yaml"), request.param)
     diags = Diagnostics()
-    result = build_issue(config, issue_path.name, diags)
+    trace = tmp_path_factory.mktemp("trace") / "processes.txt"
+    with pytest.MonkeyPatch.context() as patch:
+        _trace_processes(patch, trace)
+        result = build_issue(config, issue_path.name, diags)
     assert result is not None, "\n".join(d.format() for d in diags)
-    return config.with_layout(dict(result.issue.meta.layout)), result, diags
+    return (config.with_layout(dict(result.issue.meta.layout)), result, diags,
+            trace.read_text(encoding="utf-8").splitlines())
+
+
+def _trace_processes(patch: pytest.MonkeyPatch, trace) -> None:
+    """Have the layout and the join write down, to ``trace``, the process they run in, the
+    PDF files they leave or find, and (the join) whether the layout's process still exists."""
+    import os
+
+    import gazette.parts
+
+    render, join = gazette.parts.render_in_parts, gazette.parts.LaidOutParts.join
+
+    def render_in_parts(*args, **kwargs):
+        made = render(*args, **kwargs)
+        with trace.open("a", encoding="utf-8") as out:
+            out.write(f"layout {os.getpid()} {len(list(made.front.parent.glob('*.pdf')))}\n")
+        return made
+
+    def joined(self, target):
+        layout = int(trace.read_text(encoding="utf-8").split()[1])
+        with trace.open("a", encoding="utf-8") as out:
+            out.write(f"join {os.getpid()} {os.path.exists(f'/proc/{layout}')}\n")
+        join(self, target)
+
+    patch.setattr(gazette.parts, "render_in_parts", render_in_parts)
+    patch.setattr(gazette.parts.LaidOutParts, "join", joined)
 
 
 @pytest.fixture(scope="module")
 def single(in_parts, whole_project):
     """The session's single-layout build of the same issue (tests/conftest.py)."""
-    config, result, _ = in_parts
+    config, result, *_ = in_parts
     return build_bundled(config.issue_address(result.issue.meta.key), whole_project)
 
 
 def test_the_issue_is_planned_in_parts_of_about_the_configured_size(in_parts):
-    config, result, _ = in_parts
+    config, result, *_ = in_parts
     parts = plan(result.issue, config.page)
     assert parts is not None
     assert [n for part in parts for n in part] == list(result.issue.notices)
@@ -97,7 +126,7 @@ def _page_texts(path) -> list[str]:
 def test_every_page_reads_as_in_the_single_layout(in_parts, single):
     """Same pages, same text at the same places (pdftotext -layout keeps the positions):
     folios, running heads, page sides and the fonts of every character included."""
-    _c, split, _d = in_parts
+    _c, split, *_ = in_parts
     _c, single, _d = single
     assert single.issue.meta.key == split.issue.meta.key
     assert split.summary.pages == single.summary.pages
@@ -207,10 +236,30 @@ def test_the_joined_pdf_is_one_tagged_pdfa_carrying_its_sources(in_parts, single
 def test_verify_rebuilds_the_joined_pdf_byte_for_byte(in_parts):
     from .test_verify import gazette
 
-    config, result, _ = in_parts
+    config, result, *_ = in_parts
     outcome = gazette(config.root, "verify", str(result.pdf_path))
     assert outcome.exit_code == 0, outcome.output
     assert "重建：与原文件逐字节相同" in outcome.output
+
+
+def test_the_parts_are_joined_from_files_after_their_layout_has_ended(in_parts):
+    """The parts' PDFs wait in files, not in memory, and qpdf joins them in a process of its
+    own once the layout's has ended (its objects, ~0.3 MB a page, stacked on the layout's
+    leftovers were the build's peak); the files are gone with the build."""
+    import os
+
+    from gazette.background import _can_fork
+
+    config, result, _d, trace = in_parts
+    (layout, layout_pid, files), (join, join_pid, layout_alive) = (line.split() for line in trace)
+    assert (layout, join) == ("layout", "join")
+    assert int(files) == result.summary.parts + 1  # the masthead and 目录, then the notices
+    if _can_fork():
+        assert len({layout_pid, join_pid, str(os.getpid())}) == 3
+        assert layout_alive == "False"
+    else:  # one CPU: both run in the building process, one after the other
+        assert layout_pid == join_pid == str(os.getpid())
+    assert not any((config.build_dir / ".cache" / "tmp").iterdir())
 
 
 def test_the_parts_are_laid_out_beside_a_small_building_process(in_parts):
@@ -225,7 +274,7 @@ def test_the_parts_are_laid_out_beside_a_small_building_process(in_parts):
     from .conftest import ROOT
     from .procmem import TreeMemory
 
-    config, result, _ = in_parts
+    config, result, *_ = in_parts
     shutil.rmtree(config.build_dir / ".cache" / "builds")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT),
                                                                      os.environ.get("PYTHONPATH")))))
@@ -237,3 +286,4 @@ def test_the_parts_are_laid_out_beside_a_small_building_process(in_parts):
     memory.stop()
     assert memory.other_rss > 150, f"the layout ({memory.other_rss:.0f} MB) ran in a child"
     assert memory.root_beside_other < memory.other_rss / 2, memory
+
