@@ -242,7 +242,7 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
     from .parts import render_in_parts
     from .render_pdf import render_pdf, render_print_html
     from .typography import release_segmenter
-    from .webfonts import CutsDeferred
+    from .webfonts import CutsDeferred, core_cuts_missing
 
     keep_cmaps_in(config.build_dir / ".cache" / "fonts")
     validation = Diagnostics()
@@ -286,9 +286,12 @@ def build_issue(config: Config, key: str | None, diags: Diagnostics, *,
                 nonlocal site_job
                 embedded.extend(archive_files(config, issue, {PLACES_FILE: places_json(laid_out)}))
                 last = max((place.last for place in laid_out.values()), default=0)
-                if site and parts is None and last <= ALONGSIDE_PAGES:
+                if (site and parts is None and last <= ALONGSIDE_PAGES
+                        and not core_cuts_missing(config)):
                     # The web edition needs the pages, not the PDF's bytes: it is rendered on
-                    # the other core while this one writes the PDF.
+                    # the other core while this one writes the PDF. Not when its fonts are
+                    # still to be cut (a new project): it would get as far as its cuts, beside
+                    # the whole layout, only to give up (CutsDeferred) and be rendered here.
                     site_job = Fresh(partial(_site_for, config, issue, laid_out, encoding))
                 return embedded
 

@@ -874,6 +874,14 @@ def cache_dir(config: Config) -> Path:
     return config.build_dir / ".cache" / "webfonts"
 
 
+def core_cuts_missing(config: Config) -> bool:
+    """Whether some of the body font's shared slices are not cut yet: a new project, new
+    fonts or a new version of this module, whose web edition will want a batch of cuts."""
+    cuts, path = cache_dir(config), _family_paths(config)[SLICED]
+    return any(piece and not _cut_entry(path, "".join(sorted(piece)), cuts).is_file()
+               for piece in _core_chars(path))
+
+
 def _core_chars(path: Path) -> list[str]:
     """The shared slices' characters that ``path`` draws."""
     covered = _cmap(path)

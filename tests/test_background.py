@@ -211,19 +211,15 @@ def test_a_fresh_interpreter_does_not_keep_a_copy_of_this_process():
     assert fresh_private < 80, f"the fresh interpreter holds {fresh_private:.0f} MB"
 
 
-def test_a_web_edition_beside_the_pdf_leaves_a_batch_of_cuts_to_the_build(tmp_path):
-    """Web fonts that need a batch of cuts are not cut by the web edition rendered beside the
-    PDF's writing (its cutters would run beside the whole layout): it gives up, and the build
-    renders the edition itself once the layout is gone, with the same result."""
+def _two_notice_project(tmp_path):
+    """A project of two notices of 2020-07 sharing the session's web-font cuts, and its build:
+    the web edition's files and their hashes."""
     import hashlib
     import shutil
 
-    from gazette.build import _read_places, _site_for, build_issue
+    from gazette.build import build_issue
     from gazette.config import load_config
-    from gazette.content import find_issue
     from gazette.diagnostics import Diagnostics
-    from gazette.issue import load_issue
-    from gazette.webfonts import FEW_CUTS, CutsDeferred
 
     from .conftest import ROOT, copy_project, share_webfont_cuts
 
@@ -243,11 +239,37 @@ def test_a_web_edition_beside_the_pdf_leaves_a_batch_of_cuts_to_the_build(tmp_pa
         return {p.relative_to(site): hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in site.rglob("*") if p.is_file()}
 
-    before = build()
+    return root, build
+
+
+def _own_cuts(root):
+    """The project's web-font cache made its own copy of the shared one, to lose some of."""
+    import shutil
+
     cuts = root / "build" / ".cache" / "webfonts"
     shared = cuts.resolve()
     cuts.unlink()
-    shutil.copytree(shared, cuts)  # this project's own cache, some of it then lost
+    shutil.copytree(shared, cuts)
+    return cuts
+
+
+def test_a_web_edition_beside_the_pdf_leaves_a_batch_of_cuts_to_the_build(tmp_path):
+    """Web fonts that need a batch of cuts are not cut by the web edition rendered beside the
+    PDF's writing (its cutters would run beside the whole layout): it gives up, and the build
+    renders the edition itself once the layout is gone, with the same result."""
+    import hashlib
+    import shutil
+
+    from gazette.build import _read_places, _site_for
+    from gazette.config import load_config
+    from gazette.content import find_issue
+    from gazette.diagnostics import Diagnostics
+    from gazette.issue import load_issue
+    from gazette.webfonts import FEW_CUTS, CutsDeferred
+
+    root, build = _two_notice_project(tmp_path)
+    before = build()
+    cuts = _own_cuts(root)
     used = {digest for path, digest in before.items() if path.suffix == ".woff2"}
     lost = [p for p in cuts.glob("*.woff2")
             if hashlib.sha256(p.read_bytes()).hexdigest() in used][:FEW_CUTS + 2]
@@ -264,3 +286,43 @@ def test_a_web_edition_beside_the_pdf_leaves_a_batch_of_cuts_to_the_build(tmp_pa
     shutil.rmtree(root / "build" / ".cache" / "builds")
     assert build() == before
     assert all(path.exists() for path in lost)
+
+
+def test_without_its_shared_font_slices_the_web_edition_waits_for_the_pdf(tmp_path, monkeypatch):
+    """A new project's web edition needs its fonts' shared slices cut: it is not started beside
+    the PDF's writing (it would get as far as the cuts, beside the whole layout, and give up)
+    but rendered by the build afterwards, the same. With the slices cut, it is started."""
+    import shutil
+
+    import gazette.background
+    from gazette.config import load_config
+    from gazette.webfonts import (SLICED, _core_chars, _cut_entry, _family_paths,
+                                  core_cuts_missing)
+
+    started = []
+    fresh = gazette.background.Fresh
+
+    def recorded(fn):
+        started.append(fn)
+        return fresh(fn)
+
+    monkeypatch.setattr(gazette.background, "Fresh", recorded)
+    root, build = _two_notice_project(tmp_path)
+    config = load_config(root / "config.yaml")
+    build()  # the session's shared cuts may be new
+    assert not core_cuts_missing(config)
+    shutil.rmtree(root / "build" / ".cache" / "builds")
+    started.clear()
+    before = build()
+    assert len(started) == 1
+
+    cuts = _own_cuts(root)
+    path = _family_paths(config)[SLICED]
+    slices = [_cut_entry(path, "".join(sorted(piece)), cuts) for piece in _core_chars(path)]
+    assert all(entry.is_file() for entry in slices)
+    slices[-1].unlink()
+    assert core_cuts_missing(config)
+    shutil.rmtree(root / "build" / ".cache" / "builds")
+    assert build() == before
+    assert len(started) == 1
+    assert not core_cuts_missing(config)
