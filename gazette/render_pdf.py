@@ -269,11 +269,11 @@ class Engine:
     def __init__(self, config: Config, issue: Issue, font_config=None) -> None:
         from weasyprint.text.fonts import FontConfiguration
 
-        from . import cascade
+        from . import lean
         from .typography import install_cjk_justification
 
         install_cjk_justification()
-        cascade.install()
+        lean.install()
         self.config, self.issue = config, issue
         self.font_config = font_config or FontConfiguration()
         # read by gazette.typography's line breaking, for this layout only
