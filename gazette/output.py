@@ -138,10 +138,15 @@ def check_writable(build_dir: Path) -> None:
 @contextlib.contextmanager
 def scratch_folder(build_dir: Path, purpose: str) -> Iterator[Path]:
     """A new empty folder under build/.cache/tmp/ for files a build needs only while it runs
-    (never an output), removed with everything in it when the block ends."""
+    (never an output), removed with everything in it when the block ends. Its name holds
+    the process id: what a killed build left there is removed by the next one."""
     root = build_dir / ".cache" / "tmp"
     root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"{purpose}-", dir=root) as folder:
+    for left in root.iterdir():
+        pid = left.name.split("-")[1] if left.name.count("-") >= 2 else ""
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(left, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=f"{purpose}-{os.getpid()}-", dir=root) as folder:
         yield Path(folder)
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from gazette.output import CURRENT, GENERATIONS, OutputError, Publication, write_atomic
+from gazette.output import (CURRENT, GENERATIONS, OutputError, Publication, scratch_folder,
+                            write_atomic)
 
 from .conftest import ROOT, SAMPLE, copy_project
 
@@ -135,6 +136,23 @@ def project(tmp_path, recorded):
     shutil.copytree(recorded.parent, root / "build", symlinks=True)
     edit_title(root, "修改后的")
     return root
+
+
+def test_scratch_folders_go_with_their_build_or_with_the_next(tmp_path):
+    """A build's scratch folder (the parts of a big issue) is removed when it ends; one a
+    killed build left behind is removed by the next build, one a running build uses is not."""
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    scratch = tmp_path / "build" / ".cache" / "tmp"
+    killed = scratch / f"parts-{gone}-x1"
+    running = scratch / f"parts-{os.getppid()}-x2"
+    for folder in (killed, running):
+        folder.mkdir(parents=True)
+        (folder / "part-0000.pdf").write_bytes(b"%PDF")
+    with scratch_folder(tmp_path / "build", "parts") as folder:
+        (folder / "joined.pdf").write_bytes(b"%PDF")
+        assert sorted(scratch.iterdir()) == sorted([folder, running])
+    assert list(scratch.iterdir()) == [running]
 
 
 def test_write_atomic_interrupted_keeps_the_old_file(tmp_path, monkeypatch):
