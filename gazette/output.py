@@ -144,10 +144,21 @@ def scratch_folder(build_dir: Path, purpose: str) -> Iterator[Path]:
     root.mkdir(parents=True, exist_ok=True)
     for left in root.iterdir():
         pid = left.name.split("-")[1] if left.name.count("-") >= 2 else ""
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+        if pid.isdigit() and not _running(int(pid)):
             shutil.rmtree(left, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=f"{purpose}-{os.getpid()}-", dir=root) as folder:
         yield Path(folder)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user's counts too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 class Publication:
